@@ -1,0 +1,77 @@
+/**
+ * The durable journal: one interface, two implementations (embedded file log, NATS JetStream), one
+ * contract test suite (`test/journal/contract.ts`) run against both.
+ *
+ * Positions: `seq` is the journal-wide position (the JetStream stream sequence, or the embedded log's
+ * record number), strictly increasing, not contiguous within a feed. `epoch` names one incarnation of
+ * the history: it changes when the journal is recreated, which voids every position a client holds.
+ */
+export interface AppendEntry {
+  feedId: string;
+  /** Canonical UUID string; the journal de-duplicates on it (a retried publish is stored once). */
+  id: string;
+  /** The encoded binary frame with seq = 0; the journal writes the assigned seq into it in place. */
+  frame: Uint8Array;
+  /** 0 critical … 3 low, as in the frame header; kept beside the frame so replays filter cheaply. */
+  priority: number;
+  /** Epoch ms after which the message is not replayed (timestamp + payload ttl); 0 = never expires. */
+  expiresAt: number;
+}
+
+export interface StoredMessage {
+  seq: number;
+  feedId: string;
+  priority: number;
+  expiresAt: number;
+  /** The frame with `seq` written in. Readers must not modify it: the same bytes fan out to everyone. */
+  frame: Uint8Array;
+}
+
+export interface FeedPosition {
+  epoch: string;
+  /** Seq of the newest retained message of this feed, 0 when it has none. */
+  head: number;
+  /** Journal-wide: the oldest retained seq (1 when nothing was ever removed, or the journal is empty). */
+  first: number;
+  /** Journal-wide: the newest seq assigned (0 when empty). */
+  last: number;
+}
+
+export interface JournalStatus {
+  ready: boolean;
+  /** Why the journal is not ready (e.g. "nats: connection refused"), for /ready and logs. */
+  reason?: string;
+}
+
+export interface Retention {
+  /** Keep at most this many messages journal-wide (0 = unlimited). */
+  maxMessages: number;
+  /** Drop messages older than this (ms since they were appended; 0 = unlimited). */
+  maxAgeMs: number;
+  /** Keep at most this many bytes of frames (0 = unlimited). */
+  maxBytes: number;
+}
+
+export type TailListener = (batch: readonly StoredMessage[]) => void;
+
+export interface Journal {
+  readonly kind: "embedded" | "jetstream";
+  open(): Promise<void>;
+  close(): Promise<void>;
+  status(): JournalStatus;
+  /**
+   * Appends a batch, all or nothing. Resolves with one seq per entry, in order, only once the batch is
+   * durable (fsynced / acknowledged by JetStream). Entries whose id was already stored resolve with the
+   * seq stored the first time and are not stored again. Rejects with `TacError` code `UNAVAILABLE` when
+   * the journal cannot persist; then no entry of the batch was acknowledged.
+   */
+  append(entries: readonly AppendEntry[]): Promise<number[]>;
+  /** Messages of `feedId` with seq > `afterSeq`, ascending, at most `limit`, expired ones left out. */
+  read(feedId: string, afterSeq: number, limit: number): Promise<StoredMessage[]>;
+  position(feedId: string): Promise<FeedPosition>;
+  /**
+   * Live tail: every message that becomes durable from now on, in seq order, each exactly once per
+   * listener (including messages other nodes appended, for a shared journal). Returns an unsubscribe.
+   */
+  tail(listener: TailListener): () => void;
+}
