@@ -22,9 +22,8 @@ export function crc32Portable(data: Uint8Array): number {
 }
 
 type NativeCrc = (data: Uint8Array) => number;
-const nativeCrc: NativeCrc | undefined = (
-  globalThis as { Bun?: { hash: { crc32: NativeCrc } } }
-).Bun?.hash.crc32;
+const nativeCrc: NativeCrc | undefined = (globalThis as { Bun?: { hash: { crc32: NativeCrc } } }).Bun?.hash
+  .crc32;
 
 export const crc32: (data: Uint8Array) => number = nativeCrc
   ? (data) => nativeCrc(data) >>> 0

@@ -114,8 +114,10 @@ export function readSeq(frame: Uint8Array): number {
  */
 export function decodeFrame(buf: Uint8Array): DecodedFrame {
   if (!(buf instanceof Uint8Array)) throw new FrameError("short", "frame is not a byte array");
-  if (buf.length < HEADER_SIZE) throw new FrameError("short", `frame shorter than the ${HEADER_SIZE}-byte header`);
-  if (buf[0] !== FRAME_MAGIC_0 || buf[1] !== FRAME_MAGIC_1) throw new FrameError("magic", "bad magic, expected 'TS'");
+  if (buf.length < HEADER_SIZE)
+    throw new FrameError("short", `frame shorter than the ${HEADER_SIZE}-byte header`);
+  if (buf[0] !== FRAME_MAGIC_0 || buf[1] !== FRAME_MAGIC_1)
+    throw new FrameError("magic", "bad magic, expected 'TS'");
   if (buf[2] !== FRAME_VERSION) throw new FrameError("version", `unsupported frame version ${buf[2]}`);
   const type = MESSAGE_TYPES[buf[3]!];
   if (type === undefined) throw new FrameError("type", `unknown message type ${buf[3]}`);

@@ -1,0 +1,90 @@
+import { readFileSync } from "node:fs";
+import * as v from "valibot";
+
+/**
+ * Configuration: environment variables, optionally over a JSON file named by CONFIG_FILE (same keys).
+ * Validated once at start; a bad value stops the server with one line naming the variable.
+ */
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  v.pipe(
+    v.union([v.string(), v.number()]),
+    v.transform((x) => (typeof x === "number" ? x : x.trim() === "" ? Number.NaN : Number(x))),
+    v.number("must be a number"),
+    v.integer("must be a whole number"),
+    v.minValue(min, `must be ≥ ${min}`),
+    v.maxValue(max, `must be ≤ ${max}`),
+  );
+const str = v.pipe(v.string(), v.trim());
+const list = v.pipe(
+  v.string(),
+  v.transform((s) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ),
+);
+
+export const ConfigSchema = v.object({
+  PORT: v.optional(int(0, 65535), 8080),
+  HOST: v.optional(str, "0.0.0.0"),
+  DATA_DIR: v.optional(str, "./data"),
+  NATS_URL: v.optional(str),
+  NATS_STREAM: v.optional(
+    v.pipe(str, v.regex(/^[A-Za-z0-9_-]+$/, "must be a NATS stream name")),
+    "TACSTREAM",
+  ),
+  NATS_REPLICAS: v.optional(int(1, 5), 1),
+  JOURNAL_FSYNC: v.optional(v.picklist(["always", "interval"], 'must be "always" or "interval"'), "always"),
+  JOURNAL_FSYNC_INTERVAL_MS: v.optional(int(1, 60_000), 100),
+  RETENTION_MAX_MESSAGES: v.optional(int(0), 1_000_000),
+  RETENTION_MAX_AGE_SECONDS: v.optional(int(0), 7 * 24 * 3600),
+  RETENTION_MAX_BYTES: v.optional(int(0), 0),
+  MAX_PAYLOAD: v.optional(int(1024, 64 * 1024 * 1024), 1024 * 1024),
+  MAX_BATCH: v.optional(int(1, 100_000), 1000),
+  HEARTBEAT_INTERVAL_MS: v.optional(int(100, 3_600_000), 30_000),
+  BACKPRESSURE_LIMIT: v.optional(int(64 * 1024), 8 * 1024 * 1024),
+  WS_OPS_PER_SECOND: v.optional(int(1, 100_000), 50),
+  LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error", "silent"]), "info"),
+  ALLOWED_ORIGINS: v.optional(list, "*"),
+  NODE_ENV: v.optional(str, "development"),
+});
+export type Config = v.InferOutput<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const KEYS = Object.keys(ConfigSchema.entries);
+
+/** Parses config from an environment-like record (and CONFIG_FILE); throws ConfigError with one line. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const input: Record<string, unknown> = {};
+  const file = env.CONFIG_FILE;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new ConfigError(`CONFIG_FILE ${file}: ${(e as Error).message}`);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(`CONFIG_FILE ${file}: must hold a JSON object`);
+    }
+    for (const [k, val] of Object.entries(parsed)) {
+      if (!KEYS.includes(k)) throw new ConfigError(`CONFIG_FILE ${file}: unknown key ${k}`);
+      input[k] = val;
+    }
+  }
+  for (const k of KEYS) {
+    const val = env[k];
+    if (val !== undefined && val !== "") input[k] = val;
+  }
+  const res = v.safeParse(ConfigSchema, input);
+  if (!res.success) {
+    const issue = res.issues[0];
+    const key = issue.path?.[0]?.key ?? "config";
+    throw new ConfigError(`invalid ${String(key)}=${JSON.stringify(input[String(key)])}: ${issue.message}`);
+  }
+  return res.output;
+}

@@ -1,0 +1,328 @@
+import * as v from "valibot";
+import type { Journal, StoredMessage } from "../journal/journal.ts";
+import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
+import { frameToJsonText } from "../protocol/json.ts";
+import { issuePath, PRIORITIES, type Priority } from "../protocol/message.ts";
+import { errorMessage, heartbeatMessage, metadataMessage } from "./control.ts";
+import { type ClientOp, ClientOpSchema, type SubscribeOp } from "./ops.ts";
+import { type FanoutCursor, replayThenJoin } from "./replay.ts";
+import type { SessionState, Subscription } from "./session.ts";
+import type { HubSocket, Publisher } from "./socket.ts";
+import { feedTopics, HEARTBEAT_TOPIC, topicsFor } from "./topics.ts";
+
+export interface HubOptions {
+  journal: Journal;
+  heartbeatIntervalMs: number;
+  /** Bytes queued for one socket beyond which it is closed with 4008 (slow consumer). */
+  backpressureLimit: number;
+  opsPerSecond: number;
+  /** Verifies a token given with a `refresh` op; absent when auth is off. */
+  refresh?: (token: string, state: SessionState) => Promise<void>;
+  now?: () => number;
+  onError?: (err: unknown, where: string) => void;
+  /** Observes every fan-out batch (metrics): messages, and the time they were published. */
+  onFanout?: (batch: readonly StoredMessage[], publishedAt: number) => void;
+}
+
+type Ws = HubSocket<SessionState>;
+const MAX_FLOOD = 200;
+
+/**
+ * The hub: tails the journal and fans each durable message out with the runtime's native publish —
+ * the same frame bytes to every binary subscriber, one JSON text built once per message for every JSON
+ * subscriber — and runs each session's ops (subscribe with resume, unsubscribe, ping, refresh).
+ */
+export class Hub implements FanoutCursor {
+  readonly sessions = new Set<Ws>();
+  #processed = 0;
+  readonly #lastPublished = new Map<string, number>();
+  #publisher: Publisher | undefined;
+  #untail: (() => void) | undefined;
+  #sweep: ReturnType<typeof setInterval> | undefined;
+  #pressure: ReturnType<typeof setInterval> | undefined;
+  readonly #opts: HubOptions;
+  readonly #now: () => number;
+  delivered = 0;
+
+  constructor(opts: HubOptions) {
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  get processed(): number {
+    return this.#processed;
+  }
+
+  lastPublished(feedId: string): number {
+    return this.#lastPublished.get(feedId) ?? 0;
+  }
+
+  /** Starts tailing; every message already journaled counts as processed (it is served by replay). */
+  async start(publisher: Publisher): Promise<void> {
+    this.#publisher = publisher;
+    this.#untail = this.#opts.journal.tail((batch) => this.#fanout(batch));
+    const pos = await this.#opts.journal.position("");
+    this.#processed = Math.max(this.#processed, pos.last);
+    this.#sweep = setInterval(() => this.#heartbeat(), this.#opts.heartbeatIntervalMs);
+    // Slow consumers are looked for often: a socket's queue can grow by megabytes in a second.
+    this.#pressure = setInterval(() => this.checkBackpressure(), 200);
+    for (const t of [this.#sweep, this.#pressure]) (t as { unref?: () => void }).unref?.();
+  }
+
+  /** Closes every session with `code` (1001 going away, 1012 service restart) and stops tailing. */
+  stop(code: number = CloseCode.GoingAway, reason = "server stopping"): void {
+    this.#untail?.();
+    clearInterval(this.#sweep);
+    clearInterval(this.#pressure);
+    for (const ws of this.sessions) ws.close(code, reason);
+  }
+
+  #fanout(batch: readonly StoredMessage[]): void {
+    const pub = this.#publisher;
+    if (pub === undefined) return;
+    for (const m of batch) {
+      if (m.seq <= (this.#lastPublished.get(m.feedId) ?? 0)) continue;
+      this.#lastPublished.set(m.feedId, m.seq);
+      if (m.seq > this.#processed) this.#processed = m.seq;
+      const topics = feedTopics(m.feedId);
+      const tb = topics.binary[m.priority]!;
+      if (pub.subscriberCount(tb) > 0) pub.publish(tb, m.frame);
+      const tj = topics.json[m.priority]!;
+      if (pub.subscriberCount(tj) > 0) pub.publish(tj, frameToJsonText(m.frame));
+    }
+    this.delivered += batch.length;
+    this.#opts.onFanout?.(batch, this.#now());
+  }
+
+  onOpen(ws: Ws): void {
+    this.sessions.add(ws);
+    ws.subscribe(HEARTBEAT_TOPIC);
+    const exp = ws.data.principal.exp;
+    if (exp !== undefined) this.#armExpiry(ws, exp);
+    const init = ws.data.initial;
+    if (init !== undefined) {
+      const op: SubscribeOp = {
+        op: "subscribe",
+        id: undefined,
+        feeds: init.feeds,
+        since: init.since,
+        epoch: undefined,
+        minPriority: (init.minPriority as Priority | undefined) ?? "low",
+      };
+      void this.#subscribe(ws, op);
+    }
+  }
+
+  onClose(ws: Ws): void {
+    ws.data.closed = true;
+    if (ws.data.expiryTimer !== undefined) clearTimeout(ws.data.expiryTimer);
+    this.sessions.delete(ws);
+    for (const w of ws.data.drainWaiters.splice(0)) w();
+  }
+
+  onDrain(ws: Ws): void {
+    for (const w of ws.data.drainWaiters.splice(0)) w();
+  }
+
+  onPong(ws: Ws): void {
+    ws.data.lastSeen = this.#now();
+  }
+
+  onMessage(ws: Ws, message: string | Uint8Array): void {
+    const state = ws.data;
+    state.lastSeen = this.#now();
+    if (!this.#admitOp(ws)) return;
+    if (typeof message !== "string") {
+      ws.send(
+        errorMessage(
+          new TacError(ErrorCode.BadOp, "ops are JSON text frames; binary frames are not accepted"),
+        ),
+      );
+      return;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(message);
+    } catch {
+      ws.send(errorMessage(new TacError(ErrorCode.BadJson, "op is not valid JSON")));
+      return;
+    }
+    const parsed = v.safeParse(ClientOpSchema, raw);
+    if (!parsed.success) {
+      const issue = parsed.issues[0];
+      const id = (raw as { id?: unknown } | null)?.id;
+      const rid = typeof id === "string" || typeof id === "number" ? id : undefined;
+      const unknownOp =
+        issue.path?.[0]?.key === "op" || (issue.kind === "schema" && issue.type === "variant");
+      const code = unknownOp && !issue.path?.[1] ? ErrorCode.UnknownOp : ErrorCode.BadOp;
+      ws.send(errorMessage(new TacError(code, issue.message, { path: issuePath(issue) }), rid));
+      return;
+    }
+    this.#run(ws, parsed.output).catch((err) => {
+      const e =
+        err instanceof TacError ? err : new TacError(ErrorCode.Internal, "internal error", { cause: err });
+      if (!(err instanceof TacError)) this.#opts.onError?.(err, "op");
+      if (!ws.data.closed) ws.send(errorMessage(e, parsed.output.id));
+    });
+  }
+
+  async #run(ws: Ws, op: ClientOp): Promise<void> {
+    switch (op.op) {
+      case "subscribe":
+        return this.#subscribe(ws, op);
+      case "unsubscribe":
+        for (const feed of op.feeds) this.#leave(ws, feed);
+        ws.send(metadataMessage("unsubscribe", { feeds: op.feeds }, op.id));
+        return;
+      case "ping":
+        ws.send(metadataMessage("pong", { ts: this.#now() }, op.id));
+        return;
+      case "refresh": {
+        if (this.#opts.refresh === undefined) {
+          ws.send(metadataMessage("refresh", { auth: "disabled" }, op.id));
+          return;
+        }
+        await this.#opts.refresh(op.token, ws.data);
+        const exp = ws.data.principal.exp;
+        if (exp !== undefined) this.#armExpiry(ws, exp);
+        ws.send(metadataMessage("refresh", { exp }, op.id));
+        return;
+      }
+    }
+  }
+
+  async #subscribe(ws: Ws, op: SubscribeOp): Promise<void> {
+    const state = ws.data;
+    const minPriority = PRIORITIES.indexOf(op.minPriority);
+    const replies: Record<string, unknown> = {};
+    const replays: Array<[string, number, Subscription]> = [];
+    for (const feedId of op.feeds) {
+      if (!state.principal.canSubscribe(feedId)) {
+        ws.send(
+          errorMessage(
+            new TacError(ErrorCode.Forbidden, `not allowed to subscribe to ${feedId}`, { feedId }),
+            op.id,
+          ),
+        );
+        continue;
+      }
+      this.#leave(ws, feedId);
+      const sub: Subscription = { minPriority, gen: 0, live: false };
+      state.subs.set(feedId, sub);
+      const pos = await this.#opts.journal.position(feedId);
+      if (state.closed || state.subs.get(feedId) !== sub) continue;
+      const since = typeof op.since === "number" ? op.since : op.since?.[feedId];
+      const epoch = typeof op.epoch === "string" ? op.epoch : op.epoch?.[feedId];
+      const reply: Record<string, unknown> = {
+        epoch: pos.epoch,
+        head: pos.head,
+        recovered: since !== undefined,
+      };
+      if (since === undefined) {
+        for (const t of topicsFor(feedId, state.format, minPriority)) ws.subscribe(t);
+        sub.live = true;
+      } else if (since > pos.last || (epoch !== undefined && epoch !== pos.epoch)) {
+        reply.recovered = false;
+        reply.earliest = pos.first;
+        if (since > pos.last && (epoch === undefined || epoch === pos.epoch)) {
+          ws.send(
+            errorMessage(
+              new TacError(
+                ErrorCode.SinceBeyondHead,
+                `since ${since} is beyond the journal head ${pos.last}`,
+                {
+                  feedId,
+                },
+              ),
+              op.id,
+            ),
+          );
+        }
+        for (const t of topicsFor(feedId, state.format, minPriority)) ws.subscribe(t);
+        sub.live = true;
+      } else if (since + 1 < pos.first) {
+        // History no longer reaches back: say so instead of a silent, partial catch-up.
+        reply.recovered = false;
+        reply.earliest = pos.first;
+        for (const t of topicsFor(feedId, state.format, minPriority)) ws.subscribe(t);
+        sub.live = true;
+      } else {
+        replays.push([feedId, since, sub]);
+      }
+      replies[feedId] = reply;
+    }
+    if (state.closed) return;
+    ws.send(metadataMessage("subscribe", { feeds: replies }, op.id));
+    await Promise.all(
+      replays.map(([feedId, since, sub]) =>
+        replayThenJoin(ws, this.#opts.journal, this, feedId, since, sub, this.#opts.backpressureLimit),
+      ),
+    );
+  }
+
+  #leave(ws: Ws, feedId: string): void {
+    const sub = ws.data.subs.get(feedId);
+    if (sub === undefined) return;
+    ws.data.subs.delete(feedId);
+    if (sub.live) for (const t of topicsFor(feedId, ws.data.format, sub.minPriority)) ws.unsubscribe(t);
+  }
+
+  /** Token bucket per session; a client that keeps flooding after being told is disconnected. */
+  #admitOp(ws: Ws): boolean {
+    const s = ws.data;
+    const rate = this.#opts.opsPerSecond;
+    const now = this.#now();
+    const elapsed = now - s.opRefillAt;
+    if (elapsed > 0) {
+      s.opTokens = Math.min(rate * 2, s.opTokens + (elapsed * rate) / 1000);
+      s.opRefillAt = now;
+      if (elapsed >= 1000) s.opRejected = 0;
+    }
+    if (s.opTokens >= 1) {
+      s.opTokens -= 1;
+      return true;
+    }
+    s.opRejected++;
+    if (s.opRejected === 1) {
+      ws.send(
+        errorMessage(new TacError(ErrorCode.RateLimited, `more than ${rate} ops/s`, { retryAfter: 1 })),
+      );
+    } else if (s.opRejected > MAX_FLOOD) {
+      ws.close(CloseCode.RateLimited, "op flood");
+    }
+    return false;
+  }
+
+  #armExpiry(ws: Ws, exp: number): void {
+    const state = ws.data;
+    if (state.expiryTimer !== undefined) clearTimeout(state.expiryTimer);
+    const ms = Math.max(0, exp - this.#now());
+    state.expiryTimer = setTimeout(() => {
+      if (state.closed) return;
+      ws.send(errorMessage(new TacError(ErrorCode.Unauthorized, "token expired; send a refresh op in time")));
+      ws.close(CloseCode.TokenExpired, "token expired");
+    }, ms);
+  }
+
+  /**
+   * One timer for all sessions: heartbeats everyone with one publish, pings at the protocol level,
+   * drops peers silent for two intervals, and closes sockets whose send queue passed the limit.
+   */
+  #heartbeat(): void {
+    const now = this.#now();
+    this.#publisher?.publish(HEARTBEAT_TOPIC, heartbeatMessage(now));
+    const deadline = now - 2 * this.#opts.heartbeatIntervalMs;
+    for (const ws of this.sessions) {
+      if (ws.data.lastSeen < deadline) ws.close(CloseCode.HeartbeatTimeout, "no pong");
+      else ws.ping();
+    }
+  }
+
+  /** Closes slow consumers (4008); they resume from their last seq. Called by the sweep and by the runtime. */
+  checkBackpressure(): void {
+    const limit = this.#opts.backpressureLimit;
+    for (const ws of this.sessions) {
+      if (ws.getBufferedAmount() > limit) ws.close(CloseCode.SlowConsumer, "slow consumer");
+    }
+  }
+}

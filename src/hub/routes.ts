@@ -1,0 +1,88 @@
+import { Hono } from "hono";
+import * as v from "valibot";
+import { feedIdParam } from "../ingest/routes.ts";
+import type { Journal } from "../journal/journal.ts";
+import { ErrorCode, TacError } from "../protocol/errors.ts";
+import { frameToJsonText } from "../protocol/json.ts";
+import type { AccessControl } from "../server/access.ts";
+import { newSessionState, type SessionState } from "./session.ts";
+import { negotiateProtocol, parseStreamQuery } from "./upgrade.ts";
+
+export type Upgrade = (
+  req: Request,
+  init: { data: SessionState; headers?: Record<string, string> },
+) => boolean;
+
+export interface StreamRouteDeps {
+  journal: Journal;
+  access: AccessControl;
+  opsPerSecond: number;
+  /** Given by the runtime: hands the request to its WebSocket server with our session state. */
+  upgrade: () => Upgrade;
+  clientIp?: (req: Request) => string;
+}
+
+const Limit = v.pipe(
+  v.string(),
+  v.regex(/^\d{1,6}$/, "must be a whole number"),
+  v.transform(Number),
+  v.maxValue(10_000),
+);
+const Since = v.pipe(v.string(), v.regex(/^\d{1,16}$/, "must be a whole number"), v.transform(Number));
+
+export function streamRoutes(deps: StreamRouteDeps): Hono {
+  const app = new Hono();
+
+  // Authentication happens here, in Hono; the socket itself is served by our own runtime handler so
+  // that backpressure and drain stay visible (Hono's WebSocket wrapper hides them).
+  app.get("/v1/stream", async (c) => {
+    const req = c.req.raw;
+    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      throw new TacError(ErrorCode.BadOp, "GET /v1/stream expects a WebSocket upgrade");
+    }
+    const initial = parseStreamQuery(new URL(req.url));
+    const caller = await deps.access.authenticate(req);
+    const { format, protocol } = negotiateProtocol(req.headers.get("sec-websocket-protocol"));
+    const init: Parameters<typeof newSessionState>[0] = {
+      format,
+      principal: caller,
+      ip: deps.clientIp?.(req) ?? "",
+      initial,
+      now: Date.now(),
+      opsPerSecond: deps.opsPerSecond,
+    };
+    if (protocol !== undefined) init.protocol = protocol;
+    const data = newSessionState(init);
+    const headers = protocol === undefined ? undefined : { "Sec-WebSocket-Protocol": protocol };
+    const ok = deps.upgrade()(req, headers === undefined ? { data } : { data, headers });
+    if (!ok) throw new TacError(ErrorCode.BadOp, "WebSocket upgrade failed");
+    return new Response(null);
+  });
+
+  // Replay over HTTP: the same messages, the same positions, for clients that poll.
+  app.get("/v1/feeds/:feedId/messages", async (c) => {
+    const feedId = feedIdParam(c.req.param("feedId"));
+    const caller = await deps.access.authenticate(c.req.raw);
+    if (!caller.canSubscribe(feedId)) {
+      throw new TacError(ErrorCode.Forbidden, `not allowed to read ${feedId}`, { feedId });
+    }
+    const since = parseQ(Since, c.req.query("since") ?? "0", "since");
+    const limit = parseQ(Limit, c.req.query("limit") ?? "100", "limit");
+    const pos = await deps.journal.position(feedId);
+    const recovered = since + 1 >= pos.first && since <= pos.last;
+    const msgs = recovered || since === 0 ? await deps.journal.read(feedId, since, limit) : [];
+    const last = msgs.at(-1)?.seq;
+    const body =
+      `{"epoch":${JSON.stringify(pos.epoch)},"head":${pos.head},"earliest":${pos.first},"recovered":${recovered},` +
+      `"next":${last ?? since},"messages":[${msgs.map((m) => frameToJsonText(m.frame)).join(",")}]}`;
+    return c.body(body, 200, { "content-type": "application/json" });
+  });
+
+  return app;
+}
+
+function parseQ<T extends v.GenericSchema<string, number>>(schema: T, raw: string, name: string): number {
+  const res = v.safeParse(schema, raw);
+  if (!res.success) throw TacError.validation(`${name} ${res.issues[0].message}`, name);
+  return res.output as number;
+}

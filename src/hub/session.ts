@@ -1,0 +1,67 @@
+import type { WireFormat } from "./topics.ts";
+
+/** What the hub's authorizer says about one subject; the security layer provides a real one. */
+export interface Principal {
+  sub: string;
+  canSubscribe(feedId: string): boolean;
+  /** Epoch ms when the credential expires (the socket is closed then unless refreshed). */
+  exp?: number;
+}
+
+export const ANONYMOUS: Principal = { sub: "anonymous", canSubscribe: () => true };
+
+export interface Subscription {
+  minPriority: number;
+  /** Bumped on every (re)subscribe and unsubscribe; a replay loop that sees a newer value stops. */
+  gen: number;
+  live: boolean;
+}
+
+/** Per-connection state, set at upgrade time and kept in the socket's `data`. */
+export interface SessionState {
+  id: number;
+  format: WireFormat;
+  principal: Principal;
+  ip: string;
+  /** The subprotocol the client asked for, echoed back by the upgrade. */
+  protocol?: string;
+  /** Feeds to subscribe on open (`?feeds=a,b&since=N&minPriority=high`). */
+  initial?: { feeds: string[]; since?: number; minPriority?: string };
+  subs: Map<string, Subscription>;
+  lastSeen: number;
+  opTokens: number;
+  opRefillAt: number;
+  opRejected: number;
+  closed: boolean;
+  drainWaiters: Array<() => void>;
+  expiryTimer?: ReturnType<typeof setTimeout>;
+}
+
+let nextId = 1;
+
+export function newSessionState(init: {
+  format: WireFormat;
+  principal?: Principal;
+  ip?: string;
+  protocol?: string;
+  initial?: SessionState["initial"];
+  now: number;
+  opsPerSecond: number;
+}): SessionState {
+  const s: SessionState = {
+    id: nextId++,
+    format: init.format,
+    principal: init.principal ?? ANONYMOUS,
+    ip: init.ip ?? "",
+    subs: new Map(),
+    lastSeen: init.now,
+    opTokens: init.opsPerSecond * 2,
+    opRefillAt: init.now,
+    opRejected: 0,
+    closed: false,
+    drainWaiters: [],
+  };
+  if (init.protocol !== undefined) s.protocol = init.protocol;
+  if (init.initial !== undefined) s.initial = init.initial;
+  return s;
+}

@@ -1,0 +1,55 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import * as v from "valibot";
+import { ErrorCode, TacError } from "../protocol/errors.ts";
+import { FeedIdSchema } from "../protocol/message.ts";
+import type { AccessControl } from "../server/access.ts";
+import { parseIngestBody } from "./body.ts";
+import type { Ingestor } from "./ingestor.ts";
+
+export interface IngestRouteDeps {
+  ingestor: Ingestor;
+  access: AccessControl;
+  maxPayload: number;
+  maxBatch: number;
+  parseJson?: (text: string) => unknown;
+}
+
+export function feedIdParam(raw: string): string {
+  const res = v.safeParse(FeedIdSchema, raw);
+  if (!res.success) throw TacError.validation(res.issues[0].message, "feedId");
+  return res.output;
+}
+
+/** `POST /v1/feeds/:feedId/messages`: one message or a batch; 202 only once the journal holds it. */
+export function ingestRoutes(deps: IngestRouteDeps): Hono {
+  const app = new Hono();
+  const parseJson = deps.parseJson ?? JSON.parse;
+  app.post(
+    "/v1/feeds/:feedId/messages",
+    bodyLimit({
+      maxSize: deps.maxPayload,
+      onError: () => {
+        throw new TacError(
+          ErrorCode.PayloadTooLarge,
+          `request body is larger than MAX_PAYLOAD (${deps.maxPayload} bytes)`,
+        );
+      },
+    }),
+    async (c) => {
+      const feedId = feedIdParam(c.req.param("feedId"));
+      const type = c.req.header("content-type") ?? "";
+      if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
+        throw new TacError(ErrorCode.UnsupportedMediaType, "Content-Type must be application/json");
+      }
+      const caller = await deps.access.authenticate(c.req.raw);
+      if (!caller.canPublish(feedId)) {
+        throw new TacError(ErrorCode.Forbidden, `not allowed to publish to ${feedId}`, { feedId });
+      }
+      const messages = parseIngestBody(await c.req.text(), deps.maxBatch, parseJson);
+      const { ids, seqs } = await deps.ingestor.ingest(feedId, messages);
+      return c.json({ accepted: ids.length, ids, seqs }, 202);
+    },
+  );
+  return app;
+}

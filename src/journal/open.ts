@@ -1,0 +1,29 @@
+import type { Config } from "../config/config.ts";
+import type { Logger } from "../observability/log.ts";
+import type { Journal } from "./journal.ts";
+
+/** Embedded file journal by default; JetStream when NATS_URL is set. */
+export async function createJournal(config: Config, log?: Logger): Promise<Journal> {
+  const retention = {
+    maxMessages: config.RETENTION_MAX_MESSAGES,
+    maxAgeMs: config.RETENTION_MAX_AGE_SECONDS * 1000,
+    maxBytes: config.RETENTION_MAX_BYTES,
+  };
+  if (config.NATS_URL !== undefined) {
+    const { JetStreamJournal } = await import("./jetstream/mod.ts");
+    return new JetStreamJournal({
+      servers: config.NATS_URL.split(","),
+      stream: config.NATS_STREAM,
+      replicas: config.NATS_REPLICAS,
+      retention,
+      ...(log === undefined ? {} : { logger: log }),
+    });
+  }
+  const { EmbeddedJournal } = await import("./embedded/mod.ts");
+  return new EmbeddedJournal({
+    dir: `${config.DATA_DIR}/journal`,
+    fsync: config.JOURNAL_FSYNC,
+    fsyncIntervalMs: config.JOURNAL_FSYNC_INTERVAL_MS,
+    retention,
+  });
+}

@@ -1,0 +1,52 @@
+import { Hono } from "hono";
+import type { Hub } from "../hub/hub.ts";
+import { streamRoutes, type Upgrade } from "../hub/routes.ts";
+import type { Ingestor } from "../ingest/ingestor.ts";
+import { ingestRoutes } from "../ingest/routes.ts";
+import type { Journal } from "../journal/journal.ts";
+import { ErrorCode, TacError } from "../protocol/errors.ts";
+import type { AccessControl } from "./access.ts";
+import { errorResponse } from "./http-errors.ts";
+
+export interface AppDeps {
+  journal: Journal;
+  ingestor: Ingestor;
+  hub: Hub;
+  access: AccessControl;
+  maxPayload: number;
+  maxBatch: number;
+  opsPerSecond: number;
+  upgrade: () => Upgrade;
+  clientIp?: (req: Request) => string;
+  log?: (err: unknown) => void;
+  /** Extra routes (feeds admin, DLQ, metrics, dashboard) mounted by the server as they are enabled. */
+  extend?: (app: Hono) => void;
+}
+
+/** The HTTP surface: web-standard, runtime-free; the runtime provides `upgrade` and serves `fetch`. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+  app.get("/ready", (c) => {
+    const s = deps.journal.status();
+    const body = { ready: s.ready, journal: deps.journal.kind, auth: deps.access.mode, reason: s.reason };
+    return c.json(body, s.ready ? 200 : 503, s.ready ? {} : { "Retry-After": "1" });
+  });
+
+  // Before the journal is usable, ingestion and streaming answer 503 instead of hanging.
+  app.use("/v1/*", async (_c, next) => {
+    const s = deps.journal.status();
+    if (!s.ready) throw TacError.unavailable(`journal not ready: ${s.reason ?? "starting"}`, 1);
+    await next();
+  });
+  app.route("/", ingestRoutes(deps));
+  app.route("/", streamRoutes(deps));
+  deps.extend?.(app);
+
+  app.notFound((c) =>
+    errorResponse(new TacError(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`), c),
+  );
+  app.onError((err, c) => errorResponse(err, c, deps.log));
+  return app;
+}

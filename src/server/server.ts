@@ -1,0 +1,74 @@
+import type { Hono } from "hono";
+import type { Config } from "../config/config.ts";
+import { Hub } from "../hub/hub.ts";
+import type { Upgrade } from "../hub/routes.ts";
+import type { Publisher } from "../hub/socket.ts";
+import { JournalIngestor } from "../ingest/pipeline.ts";
+import type { Journal } from "../journal/journal.ts";
+import { createLogger, type Logger } from "../observability/log.ts";
+import { CloseCode } from "../protocol/errors.ts";
+import { type AccessControl, OPEN_ACCESS } from "./access.ts";
+import { createApp } from "./app.ts";
+
+export interface TacstreamOptions {
+  config: Config;
+  journal: Journal;
+  access?: AccessControl;
+  logger?: Logger;
+  clientIp?: (req: Request) => string;
+}
+
+/**
+ * One tacstream node, independent of the runtime: the runtime entry (src/runtime/*) creates it, serves
+ * `app.fetch`, forwards WebSocket events to `hub`, and calls `attach` with its publisher.
+ */
+export class Tacstream {
+  readonly app: Hono;
+  readonly hub: Hub;
+  readonly journal: Journal;
+  readonly log: Logger;
+  readonly config: Config;
+  #upgrade: Upgrade | undefined;
+
+  constructor(opts: TacstreamOptions) {
+    this.config = opts.config;
+    this.journal = opts.journal;
+    this.log = opts.logger ?? createLogger(opts.config.LOG_LEVEL);
+    const log = this.log;
+    this.hub = new Hub({
+      journal: opts.journal,
+      heartbeatIntervalMs: opts.config.HEARTBEAT_INTERVAL_MS,
+      backpressureLimit: opts.config.BACKPRESSURE_LIMIT,
+      opsPerSecond: opts.config.WS_OPS_PER_SECOND,
+      onError: (err, where) => log.error("hub error", { where, err }),
+    });
+    const deps = {
+      journal: opts.journal,
+      ingestor: new JournalIngestor(opts.journal),
+      hub: this.hub,
+      access: opts.access ?? OPEN_ACCESS,
+      maxPayload: opts.config.MAX_PAYLOAD,
+      maxBatch: opts.config.MAX_BATCH,
+      opsPerSecond: opts.config.WS_OPS_PER_SECOND,
+      upgrade: () => {
+        if (this.#upgrade === undefined) throw new Error("runtime did not attach an upgrade function");
+        return this.#upgrade;
+      },
+      log: (err: unknown) => log.error("request failed", { err }),
+    };
+    this.app = createApp(opts.clientIp === undefined ? deps : { ...deps, clientIp: opts.clientIp });
+  }
+
+  /** Opens the journal and starts fan-out through the runtime's publisher. */
+  async start(publisher: Publisher, upgrade: Upgrade): Promise<void> {
+    this.#upgrade = upgrade;
+    await this.journal.open();
+    await this.hub.start(publisher);
+  }
+
+  /** Closes every socket (1001, or 1012 when draining for a restart) and closes the journal. */
+  async stop(code: number = CloseCode.GoingAway): Promise<void> {
+    this.hub.stop(code, code === CloseCode.ServiceRestart ? "service restart" : "server stopping");
+    await this.journal.close();
+  }
+}
