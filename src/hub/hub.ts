@@ -3,6 +3,7 @@ import type { Journal, StoredMessage } from "../journal/journal.ts";
 import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
 import { frameToJsonText } from "../protocol/json.ts";
 import { issuePath, PRIORITIES, type Priority } from "../protocol/message.ts";
+import type { EventBus } from "../server/events.ts";
 import { errorMessage, heartbeatMessage, metadataMessage } from "./control.ts";
 import { type ClientOp, ClientOpSchema, type SubscribeOp } from "./ops.ts";
 import { type FanoutCursor, replayThenJoin } from "./replay.ts";
@@ -20,8 +21,8 @@ export interface HubOptions {
   refresh?: (token: string, state: SessionState) => Promise<void>;
   now?: () => number;
   onError?: (err: unknown, where: string) => void;
-  /** Observes every fan-out batch (metrics): messages, and the time they were published. */
-  onFanout?: (batch: readonly StoredMessage[], publishedAt: number) => void;
+  /** Fan-out batches, session opens/closes and errors sent are reported here (metrics, audit). */
+  events?: EventBus;
 }
 
 type Ws = HubSocket<SessionState>;
@@ -91,11 +92,14 @@ export class Hub implements FanoutCursor {
       if (pub.subscriberCount(tj) > 0) pub.publish(tj, frameToJsonText(m.frame));
     }
     this.delivered += batch.length;
-    this.#opts.onFanout?.(batch, this.#now());
+    const ev = this.#opts.events;
+    if (ev?.has("fanout")) ev.emit("fanout", { batch, publishedAt: this.#now() });
   }
 
   onOpen(ws: Ws): void {
     this.sessions.add(ws);
+    const d = ws.data;
+    this.#opts.events?.emit("wsOpen", { sessionId: d.id, sub: d.principal.sub, ip: d.ip, format: d.format });
     ws.subscribe(HEARTBEAT_TOPIC);
     const exp = ws.data.principal.exp;
     if (exp !== undefined) this.#armExpiry(ws, exp);
@@ -113,7 +117,10 @@ export class Hub implements FanoutCursor {
     }
   }
 
-  onClose(ws: Ws): void {
+  onClose(ws: Ws, code = 1005): void {
+    const d = ws.data;
+    if (!d.closed)
+      this.#opts.events?.emit("wsClose", { sessionId: d.id, sub: d.principal.sub, ip: d.ip, code });
     ws.data.closed = true;
     if (ws.data.expiryTimer !== undefined) clearTimeout(ws.data.expiryTimer);
     this.sessions.delete(ws);
@@ -133,10 +140,9 @@ export class Hub implements FanoutCursor {
     state.lastSeen = this.#now();
     if (!this.#admitOp(ws)) return;
     if (typeof message !== "string") {
-      ws.send(
-        errorMessage(
-          new TacError(ErrorCode.BadOp, "ops are JSON text frames; binary frames are not accepted"),
-        ),
+      this.#sendError(
+        ws,
+        new TacError(ErrorCode.BadOp, "ops are JSON text frames; binary frames are not accepted"),
       );
       return;
     }
@@ -144,7 +150,7 @@ export class Hub implements FanoutCursor {
     try {
       raw = JSON.parse(message);
     } catch {
-      ws.send(errorMessage(new TacError(ErrorCode.BadJson, "op is not valid JSON")));
+      this.#sendError(ws, new TacError(ErrorCode.BadJson, "op is not valid JSON"));
       return;
     }
     const parsed = v.safeParse(ClientOpSchema, raw);
@@ -155,14 +161,14 @@ export class Hub implements FanoutCursor {
       const unknownOp =
         issue.path?.[0]?.key === "op" || (issue.kind === "schema" && issue.type === "variant");
       const code = unknownOp && !issue.path?.[1] ? ErrorCode.UnknownOp : ErrorCode.BadOp;
-      ws.send(errorMessage(new TacError(code, issue.message, { path: issuePath(issue) }), rid));
+      this.#sendError(ws, new TacError(code, issue.message, { path: issuePath(issue) }), rid);
       return;
     }
     this.#run(ws, parsed.output).catch((err) => {
       const e =
         err instanceof TacError ? err : new TacError(ErrorCode.Internal, "internal error", { cause: err });
       if (!(err instanceof TacError)) this.#opts.onError?.(err, "op");
-      if (!ws.data.closed) ws.send(errorMessage(e, parsed.output.id));
+      if (!ws.data.closed) this.#sendError(ws, e, parsed.output.id);
     });
   }
 
@@ -198,11 +204,10 @@ export class Hub implements FanoutCursor {
     const replays: Array<[string, number, Subscription]> = [];
     for (const feedId of op.feeds) {
       if (!state.principal.canSubscribe(feedId)) {
-        ws.send(
-          errorMessage(
-            new TacError(ErrorCode.Forbidden, `not allowed to subscribe to ${feedId}`, { feedId }),
-            op.id,
-          ),
+        this.#sendError(
+          ws,
+          new TacError(ErrorCode.Forbidden, `not allowed to subscribe to ${feedId}`, { feedId }),
+          op.id,
         );
         continue;
       }
@@ -225,17 +230,12 @@ export class Hub implements FanoutCursor {
         reply.recovered = false;
         reply.earliest = pos.first;
         if (since > pos.last && (epoch === undefined || epoch === pos.epoch)) {
-          ws.send(
-            errorMessage(
-              new TacError(
-                ErrorCode.SinceBeyondHead,
-                `since ${since} is beyond the journal head ${pos.last}`,
-                {
-                  feedId,
-                },
-              ),
-              op.id,
-            ),
+          this.#sendError(
+            ws,
+            new TacError(ErrorCode.SinceBeyondHead, `since ${since} is beyond the journal head ${pos.last}`, {
+              feedId,
+            }),
+            op.id,
           );
         }
         for (const t of topicsFor(feedId, state.format, minPriority)) ws.subscribe(t);
@@ -258,6 +258,11 @@ export class Hub implements FanoutCursor {
         replayThenJoin(ws, this.#opts.journal, this, feedId, since, sub, this.#opts.backpressureLimit),
       ),
     );
+  }
+
+  #sendError(ws: Ws, err: TacError, requestId?: string | number): void {
+    ws.send(errorMessage(err, requestId));
+    this.#opts.events?.emit("wsError", { code: err.code });
   }
 
   #leave(ws: Ws, feedId: string): void {
@@ -284,9 +289,7 @@ export class Hub implements FanoutCursor {
     }
     s.opRejected++;
     if (s.opRejected === 1) {
-      ws.send(
-        errorMessage(new TacError(ErrorCode.RateLimited, `more than ${rate} ops/s`, { retryAfter: 1 })),
-      );
+      this.#sendError(ws, new TacError(ErrorCode.RateLimited, `more than ${rate} ops/s`, { retryAfter: 1 }));
     } else if (s.opRejected > MAX_FLOOD) {
       ws.close(CloseCode.RateLimited, "op flood");
     }
@@ -299,7 +302,7 @@ export class Hub implements FanoutCursor {
     const ms = Math.max(0, exp - this.#now());
     state.expiryTimer = setTimeout(() => {
       if (state.closed) return;
-      ws.send(errorMessage(new TacError(ErrorCode.Unauthorized, "token expired; send a refresh op in time")));
+      this.#sendError(ws, new TacError(ErrorCode.Unauthorized, "token expired; send a refresh op in time"));
       ws.close(CloseCode.TokenExpired, "token expired");
     }, ms);
   }

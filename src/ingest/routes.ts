@@ -4,12 +4,14 @@ import * as v from "valibot";
 import { ErrorCode, TacError } from "../protocol/errors.ts";
 import { FeedIdSchema } from "../protocol/message.ts";
 import type { AccessControl } from "../server/access.ts";
+import type { EventBus } from "../server/events.ts";
 import { parseIngestBody } from "./body.ts";
 import type { Ingestor } from "./ingestor.ts";
 
 export interface IngestRouteDeps {
   ingestor: Ingestor;
   access: AccessControl;
+  events?: EventBus;
   maxPayload: number;
   maxBatch: number;
   parseJson?: (text: string) => unknown;
@@ -47,8 +49,18 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono {
         throw new TacError(ErrorCode.Forbidden, `not allowed to publish to ${feedId}`, { feedId });
       }
       const messages = parseIngestBody(await c.req.text(), deps.maxBatch, parseJson);
-      const { ids, seqs } = await deps.ingestor.ingest(feedId, messages);
-      return c.json({ accepted: ids.length, ids, seqs }, 202);
+      const t0 = performance.now();
+      try {
+        const { ids, seqs } = await deps.ingestor.ingest(feedId, messages);
+        const seconds = (performance.now() - t0) / 1000;
+        deps.events?.emit("ingest", { feedId, count: ids.length, seconds, ok: true });
+        return c.json({ accepted: ids.length, ids, seqs }, 202);
+      } catch (err) {
+        const code = err instanceof TacError ? err.code : ErrorCode.Internal;
+        const seconds = (performance.now() - t0) / 1000;
+        deps.events?.emit("ingest", { feedId, count: messages.length, seconds, ok: false, code });
+        throw err;
+      }
     },
   );
   return app;

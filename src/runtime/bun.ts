@@ -42,7 +42,7 @@ export async function main(
       perMessageDeflate: false,
       open: (ws: Ws) => hub.onOpen(ws),
       message: (ws: Ws, msg) => hub.onMessage(ws, msg),
-      close: (ws: Ws) => hub.onClose(ws),
+      close: (ws: Ws, code) => hub.onClose(ws, code),
       drain: (ws: Ws) => hub.onDrain(ws),
       pong: (ws: Ws) => hub.onPong(ws),
     },

@@ -6,6 +6,7 @@ import { ingestRoutes } from "../ingest/routes.ts";
 import type { Journal } from "../journal/journal.ts";
 import { ErrorCode, TacError } from "../protocol/errors.ts";
 import type { AccessControl } from "./access.ts";
+import type { EventBus } from "./events.ts";
 import { errorResponse } from "./http-errors.ts";
 
 export interface AppDeps {
@@ -13,6 +14,7 @@ export interface AppDeps {
   ingestor: Ingestor;
   hub: Hub;
   access: AccessControl;
+  events?: EventBus;
   maxPayload: number;
   maxBatch: number;
   opsPerSecond: number;
@@ -26,6 +28,22 @@ export interface AppDeps {
 /** The HTTP surface: web-standard, runtime-free; the runtime provides `upgrade` and serves `fetch`. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  const events = deps.events;
+  if (events !== undefined) {
+    app.use(async (c, next) => {
+      if (!events.has("http")) return next();
+      const t0 = performance.now();
+      await next();
+      const code = c.res.status >= 400 ? (c.res.headers.get("x-error-code") ?? undefined) : undefined;
+      const e = {
+        method: c.req.method,
+        route: c.req.routePath,
+        status: c.res.status,
+        seconds: (performance.now() - t0) / 1000,
+      };
+      events.emit("http", code === undefined ? e : { ...e, code });
+    });
+  }
 
   app.get("/health", (c) => c.json({ status: "ok" }));
   app.get("/ready", (c) => {

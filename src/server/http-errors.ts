@@ -14,7 +14,7 @@ export function errorResponse(err: unknown, c: Context, log?: (err: unknown) => 
     log?.(err);
     e = new TacError(ErrorCode.Internal, "internal error");
   }
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { "x-error-code": e.code };
   if (e.retryAfter !== undefined) headers["Retry-After"] = String(Math.max(1, Math.ceil(e.retryAfter)));
   return c.json({ error: e.toJSON() }, e.status as 400, headers);
 }

@@ -9,6 +9,8 @@ import { createLogger, type Logger } from "../observability/log.ts";
 import { CloseCode } from "../protocol/errors.ts";
 import { type AccessControl, OPEN_ACCESS } from "./access.ts";
 import { createApp } from "./app.ts";
+import { EventBus } from "./events.ts";
+import type { NodeContext, Plugin } from "./plugin.ts";
 
 export interface TacstreamOptions {
   config: Config;
@@ -16,6 +18,7 @@ export interface TacstreamOptions {
   access?: AccessControl;
   logger?: Logger;
   clientIp?: (req: Request) => string;
+  plugins?: Plugin[];
 }
 
 /**
@@ -28,6 +31,9 @@ export class Tacstream {
   readonly journal: Journal;
   readonly log: Logger;
   readonly config: Config;
+  readonly events = new EventBus();
+  readonly context: NodeContext;
+  readonly #plugins: Plugin[];
   #upgrade: Upgrade | undefined;
 
   constructor(opts: TacstreamOptions) {
@@ -41,12 +47,27 @@ export class Tacstream {
       backpressureLimit: opts.config.BACKPRESSURE_LIMIT,
       opsPerSecond: opts.config.WS_OPS_PER_SECOND,
       onError: (err, where) => log.error("hub error", { where, err }),
+      events: this.events,
     });
+    this.events.onListenerError = (err) => log.error("event listener failed", { err });
+    this.#plugins = opts.plugins ?? [];
+    const ingestor = new JournalIngestor(opts.journal);
+    const access = opts.access ?? OPEN_ACCESS;
+    this.context = {
+      config: opts.config,
+      journal: opts.journal,
+      hub: this.hub,
+      ingestor,
+      access,
+      events: this.events,
+      log,
+    };
     const deps = {
       journal: opts.journal,
-      ingestor: new JournalIngestor(opts.journal),
+      ingestor,
       hub: this.hub,
-      access: opts.access ?? OPEN_ACCESS,
+      access,
+      events: this.events,
       maxPayload: opts.config.MAX_PAYLOAD,
       maxBatch: opts.config.MAX_BATCH,
       opsPerSecond: opts.config.WS_OPS_PER_SECOND,
@@ -55,6 +76,9 @@ export class Tacstream {
         return this.#upgrade;
       },
       log: (err: unknown) => log.error("request failed", { err }),
+      extend: (app: Hono) => {
+        for (const p of this.#plugins) p.routes?.(app, this.context);
+      },
     };
     this.app = createApp(opts.clientIp === undefined ? deps : { ...deps, clientIp: opts.clientIp });
   }
@@ -64,10 +88,12 @@ export class Tacstream {
     this.#upgrade = upgrade;
     await this.journal.open();
     await this.hub.start(publisher);
+    for (const p of this.#plugins) await p.start?.(this.context);
   }
 
   /** Closes every socket (1001, or 1012 when draining for a restart) and closes the journal. */
   async stop(code: number = CloseCode.GoingAway): Promise<void> {
+    for (const p of [...this.#plugins].reverse()) await p.stop?.();
     this.hub.stop(code, code === CloseCode.ServiceRestart ? "service restart" : "server stopping");
     await this.journal.close();
   }

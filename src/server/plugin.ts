@@ -1,0 +1,33 @@
+import type { Hono } from "hono";
+import type { Config } from "../config/config.ts";
+import type { Hub } from "../hub/hub.ts";
+import type { Ingestor } from "../ingest/ingestor.ts";
+import type { Journal } from "../journal/journal.ts";
+import type { Logger } from "../observability/log.ts";
+import type { AccessControl } from "./access.ts";
+import type { EventBus } from "./events.ts";
+
+/** What a plugin gets from the node it extends. */
+export interface NodeContext {
+  config: Config;
+  journal: Journal;
+  hub: Hub;
+  ingestor: Ingestor;
+  access: AccessControl;
+  events: EventBus;
+  log: Logger;
+}
+
+/**
+ * A capability mounted on a node without the core knowing it: metrics, feed pollers, the DLQ, the
+ * dashboard. Each lives in its own folder and is listed once in the runtime's plugin list.
+ */
+export interface Plugin {
+  readonly name: string;
+  /** Mount HTTP routes (called once, before the server listens). */
+  routes?(app: Hono, ctx: NodeContext): void;
+  /** Start background work once the journal is open (pollers, timers). */
+  start?(ctx: NodeContext): Promise<void> | void;
+  /** Stop background work; called on shutdown before the journal closes. */
+  stop?(): Promise<void> | void;
+}
