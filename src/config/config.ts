@@ -43,6 +43,8 @@ export const ConfigSchema = v.object({
   MAX_PAYLOAD: v.optional(int(1024, 64 * 1024 * 1024), 1024 * 1024),
   MAX_BATCH: v.optional(int(1, 100_000), 1000),
   HEARTBEAT_INTERVAL_MS: v.optional(int(100, 3_600_000), 30_000),
+  /** How long a SIGTERM drain may take before the process exits anyway (below the platform kill timeout). */
+  DRAIN_TIMEOUT_MS: v.optional(int(0, 600_000), 10_000),
   BACKPRESSURE_LIMIT: v.optional(int(64 * 1024), 8 * 1024 * 1024),
   WS_OPS_PER_SECOND: v.optional(int(1, 100_000), 50),
   LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error", "silent"]), "info"),

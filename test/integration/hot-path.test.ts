@@ -155,7 +155,7 @@ describe("bad input fails alone", () => {
     s.send({ op: "explode", id: 1 });
     expect(await s.nextJson()).toMatchObject({ type: "error", code: "UNKNOWN_OP", id: 1 });
     s.send({ op: "subscribe", feeds: ["UPPER"] });
-    expect(await s.nextJson()).toMatchObject({ type: "error", code: "BAD_OP", path: "feeds.0" });
+    expect(await s.nextJson()).toMatchObject({ type: "error", code: "BAD_OP", path: "feeds[0]" });
     s.ws.send(new Uint8Array([1, 2, 3, 255]));
     expect(await s.nextJson()).toMatchObject({ type: "error", code: "BAD_OP" });
     s.send({ op: "ping" });
