@@ -15,6 +15,10 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     v.maxValue(max, `must be ≤ ${max}`),
   );
 const str = v.pipe(v.string(), v.trim());
+const bool = v.pipe(
+  v.union([v.boolean(), v.picklist(["true", "false", "1", "0"], "must be true or false")]),
+  v.transform((x) => x === true || x === "true" || x === "1"),
+);
 const list = v.pipe(
   v.string(),
   v.transform((s) =>
@@ -50,6 +54,25 @@ export const ConfigSchema = v.object({
   LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error", "silent"]), "info"),
   ALLOWED_ORIGINS: v.optional(list, "*"),
   NODE_ENV: v.optional(str, "development"),
+  // Security (docs/security.md)
+  TOKEN_SECRET: v.optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 bytes"))),
+  TOKEN_PUBLIC_KEY_FILE: v.optional(str),
+  TOKEN_ALGORITHM: v.optional(v.picklist(["ES256", "EdDSA", "RS256"]), "ES256"),
+  TOKEN_JWKS_FILE: v.optional(str),
+  TOKEN_ISSUER: v.optional(str),
+  TOKEN_AUDIENCE: v.optional(str),
+  TOKEN_REQUIRE_EXP: v.optional(bool, false),
+  TOKEN_CLOCK_TOLERANCE: v.optional(int(0, 3600), 5),
+  TOKEN_IN_QUERY: v.optional(bool, true),
+  /** `feed:secret|oldsecret,feed2:secret` — feeds listed here take signed webhooks. */
+  WEBHOOK_SECRETS: v.optional(str),
+  /** `kid:base64key,…` — AES-256-GCM at rest; the first key encrypts, all decrypt. */
+  ENCRYPTION_KEYS: v.optional(str),
+  AUDIT_LOG: v.optional(str),
+  TLS_CERT_FILE: v.optional(str),
+  TLS_KEY_FILE: v.optional(str),
+  MAX_CONNECTIONS_PER_SUBJECT: v.optional(int(1), 100),
+  CONNECTIONS_PER_IP_PER_SECOND: v.optional(int(1), 20),
 });
 export type Config = v.InferOutput<typeof ConfigSchema>;
 

@@ -41,12 +41,14 @@ export function streamRoutes(deps: StreamRouteDeps): Hono {
       throw new TacError(ErrorCode.BadOp, "GET /v1/stream expects a WebSocket upgrade");
     }
     const initial = parseStreamQuery(new URL(req.url));
-    const caller = await deps.access.authenticate(req);
+    const ip = deps.clientIp?.(req) ?? "";
+    const caller = await deps.access.authenticate(req, ip);
+    deps.access.admitUpgrade(req, caller, ip);
     const { format, protocol } = negotiateProtocol(req.headers.get("sec-websocket-protocol"));
     const init: Parameters<typeof newSessionState>[0] = {
       format,
       principal: caller,
-      ip: deps.clientIp?.(req) ?? "",
+      ip,
       initial,
       now: Date.now(),
       opsPerSecond: deps.opsPerSecond,
@@ -62,7 +64,7 @@ export function streamRoutes(deps: StreamRouteDeps): Hono {
   // Replay over HTTP: the same messages, the same positions, for clients that poll.
   app.get("/v1/feeds/:feedId/messages", async (c) => {
     const feedId = feedIdParam(c.req.param("feedId"));
-    const caller = await deps.access.authenticate(c.req.raw);
+    const caller = await deps.access.authenticate(c.req.raw, deps.clientIp?.(c.req.raw) ?? "");
     if (!caller.canSubscribe(feedId)) {
       throw new TacError(ErrorCode.Forbidden, `not allowed to read ${feedId}`, { feedId });
     }

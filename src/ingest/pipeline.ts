@@ -6,9 +6,6 @@ import type { Ingestor, IngestResult } from "./ingestor.ts";
 
 const encoder = new TextEncoder();
 
-/** Optional transform of a payload's bytes before they are framed (encryption at rest). */
-export type PayloadSealer = (payload: Uint8Array) => Promise<{ bytes: Uint8Array; flags: number }>;
-
 /**
  * Ingest: each message is encoded to its binary frame exactly once, here; the journal stores those
  * bytes and the hub fans the same bytes out. Ids (UUIDv7) and timestamps are filled in when missing.
@@ -16,12 +13,10 @@ export type PayloadSealer = (payload: Uint8Array) => Promise<{ bytes: Uint8Array
 export class JournalIngestor implements Ingestor {
   readonly #journal: Journal;
   readonly #now: () => number;
-  readonly #seal: PayloadSealer | undefined;
 
-  constructor(journal: Journal, opts: { now?: () => number; seal?: PayloadSealer } = {}) {
+  constructor(journal: Journal, opts: { now?: () => number } = {}) {
     this.#journal = journal;
     this.#now = opts.now ?? Date.now;
-    this.#seal = opts.seal;
   }
 
   async ingest(feedId: string, messages: readonly IngestMessage[]): Promise<IngestResult> {
@@ -34,11 +29,9 @@ export class JournalIngestor implements Ingestor {
       const idBytes = m.id !== undefined && isUuid(m.id) ? uuidFromString(m.id) : uuidv7Bytes(now);
       const id = m.id?.toLowerCase() ?? uuidToString(idBytes);
       const timestamp = m.timestamp ?? now;
-      let payload: Uint8Array = encoder.encode(m.payload === undefined ? "null" : JSON.stringify(m.payload));
-      let flags = 0;
-      if (this.#seal !== undefined) ({ bytes: payload, flags } = await this.#seal(payload));
+      const payload = encoder.encode(m.payload === undefined ? "null" : JSON.stringify(m.payload));
       const frame = encodeFrame(
-        { type: m.type, priority: m.priority, flags, feedId, timestamp, id: idBytes, payload },
+        { type: m.type, priority: m.priority, feedId, timestamp, id: idBytes, payload },
         feedBytes,
       );
       ids[i] = id;

@@ -15,6 +15,9 @@ export interface IngestRouteDeps {
   maxPayload: number;
   maxBatch: number;
   parseJson?: (text: string) => unknown;
+  clientIp?: (req: Request) => string;
+  /** Called after a publish is stored (the audit log records who used which grant). */
+  onPublished?: (e: { sub: string; feedId: string; grant: string; count: number; ip: string }) => void;
 }
 
 export function feedIdParam(raw: string): string {
@@ -44,16 +47,16 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono {
       if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
         throw new TacError(ErrorCode.UnsupportedMediaType, "Content-Type must be application/json");
       }
-      const caller = await deps.access.authenticate(c.req.raw);
-      if (!caller.canPublish(feedId)) {
-        throw new TacError(ErrorCode.Forbidden, `not allowed to publish to ${feedId}`, { feedId });
-      }
-      const messages = parseIngestBody(await c.req.text(), deps.maxBatch, parseJson);
+      const ip = deps.clientIp?.(c.req.raw) ?? "";
+      const text = await c.req.text();
+      const { caller, grant } = await deps.access.authorizePublish(c.req.raw, feedId, text, ip);
+      const messages = parseIngestBody(text, deps.maxBatch, parseJson);
       const t0 = performance.now();
       try {
         const { ids, seqs } = await deps.ingestor.ingest(feedId, messages);
         const seconds = (performance.now() - t0) / 1000;
         deps.events?.emit("ingest", { feedId, count: ids.length, seconds, ok: true });
+        deps.onPublished?.({ sub: caller.sub, feedId, grant, count: ids.length, ip });
         return c.json({ accepted: ids.length, ids, seqs }, 202);
       } catch (err) {
         const code = err instanceof TacError ? err.code : ErrorCode.Internal;

@@ -4,33 +4,32 @@
  * backpressure and `drain` are ours.
  */
 import type { ServerWebSocket } from "bun";
-import { ConfigError, loadConfig } from "../config/config.ts";
 import type { SessionState } from "../hub/session.ts";
-import { createJournal } from "../journal/open.ts";
-import { createLogger } from "../observability/log.ts";
-import { CloseCode } from "../protocol/errors.ts";
-import { Tacstream } from "../server/server.ts";
+import { bootNode } from "../server/bootstrap.ts";
+import { defaultPlugins } from "../server/plugins.ts";
+import { Drain, type Running, runEntry } from "./shared.ts";
 
-export async function main(
-  env: Record<string, string | undefined> = process.env,
-): Promise<() => Promise<void>> {
-  const config = loadConfig(env);
-  const log = createLogger(config.LOG_LEVEL);
-  const journal = await createJournal(config, log);
+type Ws = ServerWebSocket<SessionState>;
+
+export async function main(env: Record<string, string | undefined> = process.env): Promise<Running> {
   let server: ReturnType<typeof Bun.serve<SessionState, never>> | undefined;
-  const node = new Tacstream({
-    config,
-    journal,
-    logger: log,
+  const { config, log, node, journal, security } = await bootNode(env, {
     clientIp: (req) => server?.requestIP(req)?.address ?? "",
+    plugins: defaultPlugins,
   });
   const hub = node.hub;
-  type Ws = ServerWebSocket<SessionState>;
+  const drain = new Drain({ timeoutMs: config.DRAIN_TIMEOUT_MS, log });
+  const fetch = drain.wrap((req: Request, srv: unknown) => node.app.fetch(req, srv));
+  const tls =
+    config.TLS_CERT_FILE !== undefined && config.TLS_KEY_FILE !== undefined
+      ? { cert: Bun.file(config.TLS_CERT_FILE), key: Bun.file(config.TLS_KEY_FILE) }
+      : undefined;
 
   server = Bun.serve<SessionState, never>({
     port: config.PORT,
     hostname: config.HOST,
-    fetch: (req, srv) => node.app.fetch(req, srv),
+    ...(tls === undefined ? {} : { tls }),
+    fetch,
     websocket: {
       maxPayloadLength: config.MAX_PAYLOAD,
       // The hub closes a slow consumer with 4008 once it passes BACKPRESSURE_LIMIT; Bun's own limit, at
@@ -48,40 +47,24 @@ export async function main(
     },
   });
   const srv = server;
-  log.info("listening", { port: srv.port, journal: journal.kind });
+  log.info("listening", {
+    port: srv.port,
+    journal: journal.kind,
+    tls: tls !== undefined,
+    auth: security.access.mode,
+  });
   await node.start(
     { publish: (t, d) => void srv.publish(t, d), subscriberCount: (t) => srv.subscriberCount(t) },
     (req, init) => srv.upgrade(req, init),
   );
   log.info("ready", { journal: journal.kind });
-
-  let stopping: Promise<void> | undefined;
-  return () => {
-    stopping ??= (async () => {
-      srv.stop();
-      await node.stop(CloseCode.ServiceRestart);
-      await srv.stop(true);
-    })();
-    return stopping;
+  return {
+    drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
+    stop: async () => {
+      await drain.run(node, () => srv.stop(true));
+      await security.close();
+    },
   };
 }
 
-if (import.meta.main) {
-  try {
-    const stop = await main();
-    for (const sig of ["SIGTERM", "SIGINT"] as const) {
-      process.once(sig, () => {
-        stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      });
-    }
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`tacstream: ${e.message}`);
-      process.exit(2);
-    }
-    throw e;
-  }
-}
+if (import.meta.main) await runEntry(main);

@@ -6,18 +6,35 @@ export interface Caller extends Principal {
 }
 
 /**
- * The server's one question to the security layer. `open` (no auth configured) lets everyone do
- * everything — allowed only outside production, and reported by `/ready` as `auth: disabled`.
+ * The server's questions to the security layer (src/security/access-control.ts answers them). With no
+ * auth configured — allowed only outside production, reported by `/ready` as `auth: disabled` — the
+ * open policy lets everyone do everything.
  */
 export interface AccessControl {
   readonly mode: "disabled" | "jwt";
   /** Resolves the caller of a request (HTTP or WebSocket upgrade); throws TacError UNAUTHORIZED. */
-  authenticate(req: Request): Promise<Caller>;
+  authenticate(req: Request, ip: string): Promise<Caller>;
+  /**
+   * May this request publish to `feedId`? A feed with webhook secrets takes a valid signature over the
+   * raw body instead of a token. Throws UNAUTHORIZED / FORBIDDEN; returns the grant used (for audit).
+   */
+  authorizePublish(
+    req: Request,
+    feedId: string,
+    body: string,
+    ip: string,
+  ): Promise<{ caller: Caller; grant: string }>;
+  /** Origin and connection-rate checks before a WebSocket upgrade; throws FORBIDDEN / RATE_LIMITED. */
+  admitUpgrade(req: Request, caller: Caller, ip: string): void;
   /** Verifies a token sent later on a live socket (`refresh` op). */
   verify?(token: string): Promise<Caller>;
 }
 
+const ANYONE: Caller = { sub: "anonymous", canSubscribe: () => true, canPublish: () => true };
+
 export const OPEN_ACCESS: AccessControl = {
   mode: "disabled",
-  authenticate: async () => ({ sub: "anonymous", canSubscribe: () => true, canPublish: () => true }),
+  authenticate: async () => ANYONE,
+  authorizePublish: async () => ({ caller: ANYONE, grant: "*" }),
+  admitUpgrade: () => {},
 };

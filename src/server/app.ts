@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
 import type { Hub } from "../hub/hub.ts";
 import { streamRoutes, type Upgrade } from "../hub/routes.ts";
 import type { Ingestor } from "../ingest/ingestor.ts";
@@ -15,8 +17,12 @@ export interface AppDeps {
   hub: Hub;
   access: AccessControl;
   events?: EventBus;
+  /** The `Access-Control-Allow-Origin` for a request's Origin, or null for none (ALLOWED_ORIGINS). */
+  corsOrigin?: (origin: string) => string | null;
+  onPublished?: (e: { sub: string; feedId: string; grant: string; count: number; ip: string }) => void;
   maxPayload: number;
   maxBatch: number;
+  parseJson?: (text: string) => unknown;
   opsPerSecond: number;
   upgrade: () => Upgrade;
   clientIp?: (req: Request) => string;
@@ -43,6 +49,12 @@ export function createApp(deps: AppDeps): Hono {
       };
       events.emit("http", code === undefined ? e : { ...e, code });
     });
+  }
+
+  app.use(secureHeaders({ crossOriginResourcePolicy: false }));
+  const corsOrigin = deps.corsOrigin;
+  if (corsOrigin !== undefined) {
+    app.use("/v1/*", cors({ origin: (o) => corsOrigin(o), allowHeaders: ["Authorization", "Content-Type"] }));
   }
 
   app.get("/health", (c) => c.json({ status: "ok" }));

@@ -1,12 +1,12 @@
 import type { Hono } from "hono";
 import type { Config } from "../config/config.ts";
-import { Hub } from "../hub/hub.ts";
+import { Hub, type HubOptions } from "../hub/hub.ts";
 import type { Upgrade } from "../hub/routes.ts";
 import type { Publisher } from "../hub/socket.ts";
 import { JournalIngestor } from "../ingest/pipeline.ts";
 import type { Journal } from "../journal/journal.ts";
 import { createLogger, type Logger } from "../observability/log.ts";
-import { CloseCode } from "../protocol/errors.ts";
+import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
 import { type AccessControl, OPEN_ACCESS } from "./access.ts";
 import { createApp } from "./app.ts";
 import { EventBus } from "./events.ts";
@@ -18,7 +18,13 @@ export interface TacstreamOptions {
   access?: AccessControl;
   logger?: Logger;
   clientIp?: (req: Request) => string;
+  corsOrigin?: (origin: string) => string | null;
+  onPublished?: (e: { sub: string; feedId: string; grant: string; count: number; ip: string }) => void;
   plugins?: Plugin[];
+  /** The node's event bus, when the caller wired listeners (security, audit) before the node existed. */
+  events?: EventBus;
+  /** JSON parser for request bodies (the safe one refuses deep nesting and prototype keys). */
+  parseJson?: (text: string) => unknown;
 }
 
 /**
@@ -31,28 +37,40 @@ export class Tacstream {
   readonly journal: Journal;
   readonly log: Logger;
   readonly config: Config;
-  readonly events = new EventBus();
+  readonly events: EventBus;
   readonly context: NodeContext;
   readonly #plugins: Plugin[];
   #upgrade: Upgrade | undefined;
 
   constructor(opts: TacstreamOptions) {
     this.config = opts.config;
+    this.events = opts.events ?? new EventBus();
     this.journal = opts.journal;
     this.log = opts.logger ?? createLogger(opts.config.LOG_LEVEL);
     const log = this.log;
-    this.hub = new Hub({
+    const hubOptions: HubOptions = {
       journal: opts.journal,
       heartbeatIntervalMs: opts.config.HEARTBEAT_INTERVAL_MS,
       backpressureLimit: opts.config.BACKPRESSURE_LIMIT,
       opsPerSecond: opts.config.WS_OPS_PER_SECOND,
       onError: (err, where) => log.error("hub error", { where, err }),
       events: this.events,
-    });
+    };
     this.events.onListenerError = (err) => log.error("event listener failed", { err });
     this.#plugins = opts.plugins ?? [];
     const ingestor = new JournalIngestor(opts.journal);
     const access = opts.access ?? OPEN_ACCESS;
+    const verify = access.verify;
+    if (verify !== undefined) {
+      hubOptions.refresh = async (token, state) => {
+        const caller = await verify(token);
+        if (caller.sub !== state.principal.sub) {
+          throw new TacError(ErrorCode.Forbidden, "a refresh token must name the same subject");
+        }
+        state.principal = caller;
+      };
+    }
+    this.hub = new Hub(hubOptions);
     this.context = {
       config: opts.config,
       journal: opts.journal,
@@ -68,6 +86,7 @@ export class Tacstream {
       hub: this.hub,
       access,
       events: this.events,
+      ...(opts.parseJson === undefined ? {} : { parseJson: opts.parseJson }),
       maxPayload: opts.config.MAX_PAYLOAD,
       maxBatch: opts.config.MAX_BATCH,
       opsPerSecond: opts.config.WS_OPS_PER_SECOND,
@@ -80,7 +99,12 @@ export class Tacstream {
         for (const p of this.#plugins) p.routes?.(app, this.context);
       },
     };
-    this.app = createApp(opts.clientIp === undefined ? deps : { ...deps, clientIp: opts.clientIp });
+    this.app = createApp({
+      ...deps,
+      ...(opts.clientIp === undefined ? {} : { clientIp: opts.clientIp }),
+      ...(opts.corsOrigin === undefined ? {} : { corsOrigin: opts.corsOrigin }),
+      ...(opts.onPublished === undefined ? {} : { onPublished: opts.onPublished }),
+    });
   }
 
   /** Opens the journal and starts fan-out through the runtime's publisher. */

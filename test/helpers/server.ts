@@ -1,7 +1,7 @@
-import { type Subprocess, spawn } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Subprocess, spawn } from "bun";
 
 const ROOT = join(import.meta.dir, "..", "..");
 

@@ -27,7 +27,13 @@ describe("webhook in, WebSocket out", () => {
     expect(ack.accepted).toBe(1);
 
     const m = await json.nextJson<Json>();
-    expect(m).toMatchObject({ id: ack.ids[0], seq: ack.seqs[0], feedId: "alpha", type: "data", priority: "high" });
+    expect(m).toMatchObject({
+      id: ack.ids[0],
+      seq: ack.seqs[0],
+      feedId: "alpha",
+      type: "data",
+      priority: "high",
+    });
     expect((m.payload as Json).title).toBe("threat 1");
 
     const frame = (await bin.next()) as Uint8Array;
@@ -95,7 +101,10 @@ describe("resume", () => {
     await concurrent;
     const got: number[] = [];
     while (got.length < 30) got.push((await s.nextJson<Json>()).payload as number);
-    expect(got).toEqual([...Array.from({ length: 10 }, (_, i) => 10 + i), ...Array.from({ length: 20 }, (_, i) => 100 + i)]);
+    expect(got).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => 10 + i),
+      ...Array.from({ length: 20 }, (_, i) => 100 + i),
+    ]);
     s.close();
   });
 

@@ -1,0 +1,198 @@
+import { readFileSync } from "node:fs";
+import { type Config, ConfigError } from "../config/config.ts";
+import type { Logger } from "../observability/log.ts";
+import { ErrorCode, TacError } from "../protocol/errors.ts";
+import type { AccessControl, Caller } from "../server/access.ts";
+import type { EventBus } from "../server/events.ts";
+import { AuditLog, fileAuditSink } from "./audit.ts";
+import { ConnectionLimits } from "./connection-limits.ts";
+import { createPayloadCipher, type PayloadCipher } from "./encryption.ts";
+import { createOriginPolicy, type OriginPolicy } from "./origin.ts";
+import { productionProblems } from "./production.ts";
+import { AuthError } from "./token-error.ts";
+import { extractToken } from "./token-source.ts";
+import { createTokenVerifier, type TokenVerifier, type TokenVerifierConfig } from "./tokens.ts";
+import { createWebhookVerifier, type WebhookVerifier } from "./webhook-signature.ts";
+
+export interface Security {
+  access: AccessControl;
+  origin: OriginPolicy;
+  cipher?: PayloadCipher;
+  audit?: AuditLog;
+  close(): Promise<void>;
+}
+
+/** A ConfigError, so every entry prints it as the one line that stops the server. */
+export class SecurityConfigError extends ConfigError {}
+
+/**
+ * Builds the node's security from its configuration: token verification, per-feed grants, signed
+ * webhooks, origin policy, connection admission, encryption at rest and the audit log. In production
+ * it refuses to start while anything docs/security.md requires is missing — one line says what.
+ */
+export async function createSecurity(
+  config: Config,
+  log: Logger,
+  events: EventBus,
+  now = Date.now,
+): Promise<Security> {
+  const tokenConfig = tokenKeys(config);
+  const problems = productionProblems({
+    auth: tokenConfig !== undefined,
+    requireExp: config.TOKEN_REQUIRE_EXP,
+    allowQueryToken: config.TOKEN_IN_QUERY,
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    encryption: config.ENCRYPTION_KEYS !== undefined,
+    audit: config.AUDIT_LOG !== undefined,
+  });
+  if (config.NODE_ENV === "production" && problems.length > 0) {
+    throw new SecurityConfigError(`NODE_ENV=production refuses to start: ${problems.join("; ")}`);
+  }
+  let verify: TokenVerifier | undefined;
+  try {
+    verify = tokenConfig === undefined ? undefined : await createTokenVerifier(tokenConfig);
+  } catch (e) {
+    throw new SecurityConfigError(`token configuration: ${(e as Error).message}`);
+  }
+  if (verify === undefined) log.warn("AUTH DISABLED: anyone can publish and subscribe (set TOKEN_SECRET)");
+
+  const origin = createOriginPolicy(config.ALLOWED_ORIGINS);
+  const limits = new ConnectionLimits({
+    now,
+    perIpRate: config.CONNECTIONS_PER_IP_PER_SECOND,
+    perIpBurst: config.CONNECTIONS_PER_IP_PER_SECOND * 2,
+    maxPerSubject: config.MAX_CONNECTIONS_PER_SUBJECT,
+  });
+  const webhooks = parseWebhookSecrets(config.WEBHOOK_SECRETS, now);
+  const audit =
+    config.AUDIT_LOG === undefined
+      ? undefined
+      : new AuditLog({
+          sink: fileAuditSink(config.AUDIT_LOG),
+          now,
+          onError: (err) => log.error("audit write failed", { err }),
+        });
+  const cipher =
+    config.ENCRYPTION_KEYS === undefined ? undefined : await createPayloadCipher(config.ENCRYPTION_KEYS);
+
+  const reject = (err: unknown, ip: string, route: string): never => {
+    const reason = err instanceof AuthError ? err.reason : "error";
+    events.emit("authReject", { reason, ip });
+    audit?.log({ event: "auth_failure", reason, ip, route });
+    throw err;
+  };
+  const anyone: Caller = { sub: "anonymous", canSubscribe: () => true, canPublish: () => true };
+  const authenticate = async (req: Request, ip: string): Promise<Caller> => {
+    if (verify === undefined) return anyone;
+    const found = extractToken(req, { allowQuery: config.TOKEN_IN_QUERY });
+    try {
+      return await verify(found?.token);
+    } catch (err) {
+      return reject(err, ip, new URL(req.url).pathname);
+    }
+  };
+
+  // Subjects of live sockets, for releasing their connection slots when they close.
+  events.on("wsOpen", (e) =>
+    audit?.log({ event: "connection_open", sub: e.sub, ip: e.ip, connId: String(e.sessionId) }),
+  );
+  events.on("wsClose", (e) => {
+    limits.release(e.ip, verify === undefined ? null : e.sub);
+    audit?.log({
+      event: "connection_close",
+      sub: e.sub,
+      ip: e.ip,
+      connId: String(e.sessionId),
+      code: e.code,
+    });
+  });
+
+  const access: AccessControl = {
+    mode: verify === undefined ? "disabled" : "jwt",
+    authenticate,
+    async authorizePublish(req, feedId, body, ip) {
+      const webhook = webhooks.get(feedId);
+      if (webhook !== undefined) {
+        try {
+          await webhook.verify(req.headers, body);
+        } catch (err) {
+          return reject(err, ip, `/v1/feeds/${feedId}/messages`);
+        }
+        return { caller: { ...anyone, sub: `webhook:${feedId}` }, grant: "webhook" };
+      }
+      const caller = await authenticate(req, ip);
+      if (!caller.canPublish(feedId)) {
+        events.emit("authReject", { reason: "grant", ip });
+        audit?.log({ event: "auth_failure", reason: "grant", ip, sub: caller.sub, route: feedId });
+        throw new TacError(ErrorCode.Forbidden, `not allowed to publish to ${feedId}`, { feedId });
+      }
+      const grant = (caller as { publish?: { match?(f: string): string | undefined } }).publish?.match?.(
+        feedId,
+      );
+      return { caller, grant: grant ?? "*" };
+    },
+    admitUpgrade(req, caller, ip) {
+      if (!origin.allows(req.headers.get("origin"))) {
+        events.emit("authReject", { reason: "origin", ip });
+        audit?.log({ event: "auth_failure", reason: "origin", ip, sub: caller.sub, route: "/v1/stream" });
+        throw new TacError(ErrorCode.Forbidden, "origin not allowed");
+      }
+      const admission = limits.admit(ip, verify === undefined ? null : caller.sub);
+      if (!admission.ok) {
+        events.emit("authReject", { reason: admission.reason, ip });
+        throw new TacError(ErrorCode.RateLimited, `too many connections (${admission.reason})`, {
+          retryAfter: admission.retryAfter,
+        });
+      }
+    },
+  };
+  if (verify !== undefined) {
+    const v = verify;
+    access.verify = (token) => v(token);
+  }
+  const security: Security = { access, origin, close: async () => audit?.close() };
+  if (cipher !== undefined) security.cipher = cipher;
+  if (audit !== undefined) security.audit = audit;
+  return security;
+}
+
+function tokenKeys(config: Config): TokenVerifierConfig | undefined {
+  const common = {
+    clockToleranceSec: config.TOKEN_CLOCK_TOLERANCE,
+    requireExp: config.TOKEN_REQUIRE_EXP,
+    ...(config.TOKEN_ISSUER === undefined ? {} : { issuer: config.TOKEN_ISSUER }),
+    ...(config.TOKEN_AUDIENCE === undefined ? {} : { audience: config.TOKEN_AUDIENCE }),
+  };
+  try {
+    if (config.TOKEN_SECRET !== undefined) return { secret: config.TOKEN_SECRET, ...common };
+    if (config.TOKEN_PUBLIC_KEY_FILE !== undefined) {
+      const publicKey = readFileSync(config.TOKEN_PUBLIC_KEY_FILE, "utf8");
+      return { publicKey, algorithm: config.TOKEN_ALGORITHM, ...common };
+    }
+    if (config.TOKEN_JWKS_FILE !== undefined) {
+      return { jwks: JSON.parse(readFileSync(config.TOKEN_JWKS_FILE, "utf8")), ...common };
+    }
+  } catch (e) {
+    throw new SecurityConfigError(`token key file: ${(e as Error).message}`);
+  }
+  return undefined;
+}
+
+/** `feed:secret|oldsecret,feed2:secret` → a verifier per feed. */
+function parseWebhookSecrets(spec: string | undefined, now: () => number): Map<string, WebhookVerifier> {
+  const out = new Map<string, WebhookVerifier>();
+  if (spec === undefined || spec === "") return out;
+  for (const entry of spec.split(",")) {
+    const i = entry.indexOf(":");
+    const feed = entry.slice(0, i).trim();
+    const secrets = entry
+      .slice(i + 1)
+      .split("|")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (i <= 0 || secrets.length === 0)
+      throw new SecurityConfigError(`WEBHOOK_SECRETS: bad entry "${feed}:…"`);
+    out.set(feed, createWebhookVerifier({ secrets, now }));
+  }
+  return out;
+}

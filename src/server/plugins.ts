@@ -1,0 +1,7 @@
+import type { Config } from "../config/config.ts";
+import type { Plugin } from "./plugin.ts";
+
+/** The plugins every runtime mounts, in order. */
+export function defaultPlugins(_config: Config): Plugin[] {
+  return [];
+}
