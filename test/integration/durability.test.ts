@@ -14,7 +14,7 @@ test("SIGKILL during ingest: every 202-acknowledged message is there after resta
         const res = await postMessages(srv.url, "durable", body);
         if (res.status !== 202) throw new Error(`status ${res.status}`);
         const ack = (await res.json()) as { ids: string[]; seqs: number[] };
-        ack.seqs.forEach((seq, k) => acked.set(seq, ack.ids[k]!));
+        for (const [k, seq] of ack.seqs.entries()) acked.set(seq, ack.ids[k]!);
       } catch (e) {
         if (!stop) firstFailure ??= e;
         return;
