@@ -109,7 +109,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!res.success) {
     const issue = res.issues[0];
     const key = issue.path?.[0]?.key ?? "config";
-    throw new ConfigError(`invalid ${String(key)}=${JSON.stringify(input[String(key)])}: ${issue.message}`);
+    const name = String(key);
+    // Secrets never reach a log line, not even a wrong one.
+    const shown = /SECRET|KEYS|TOKEN/.test(name) ? "(hidden)" : JSON.stringify(input[name]);
+    throw new ConfigError(`invalid ${name}=${shown}: ${issue.message}`);
   }
   return res.output;
 }
