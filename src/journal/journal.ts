@@ -68,6 +68,7 @@ export interface Journal {
   append(entries: readonly AppendEntry[]): Promise<number[]>;
   /** Messages of `feedId` with seq > `afterSeq`, ascending, at most `limit`, expired ones left out. */
   read(feedId: string, afterSeq: number, limit: number): Promise<StoredMessage[]>;
+  /** `feedId` "" asks for the whole journal: `head` is then 0 and `first`/`last`/`epoch` as for any feed. */
   position(feedId: string): Promise<FeedPosition>;
   /**
    * Live tail: every message that becomes durable from now on, in seq order, each exactly once per

@@ -13,9 +13,22 @@ export interface ServerProcess {
   proc: Subprocess<"ignore", "pipe", "pipe">;
   /** Every stdout line so far (JSON log lines). */
   logs: string[];
+  /** Resolves with the first log record whose `msg` is `msg` (already logged or yet to come). */
+  logged(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   kill(signal?: NodeJS.Signals | number): Promise<number | null>;
-  /** Kills (SIGTERM) and removes the data directory unless `keepData`. */
-  stop(opts?: { keepData?: boolean }): Promise<void>;
+  /** SIGTERM, then SIGKILL if still alive after `timeoutMs`; removes the data dir unless `keepData`. */
+  stop(opts?: { keepData?: boolean; timeoutMs?: number }): Promise<void>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  /** Another entry file under the repo (default src/runtime/bun.ts), run with this Bun. */
+  entry?: string;
+  /** A whole command line instead (Node's bundle, Deno). */
+  command?: string[];
+  timeoutMs?: number;
+  /** Resolve once the server listens, without waiting for the journal (NATS may be down). */
+  waitFor?: "ready" | "listening";
 }
 
 /**
@@ -24,10 +37,11 @@ export interface ServerProcess {
  */
 export async function startServer(
   env: Record<string, string> = {},
-  opts: { dataDir?: string; entry?: string; timeoutMs?: number; waitFor?: "ready" | "listening" } = {},
+  opts: StartOptions = {},
 ): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "tacstream-test-"));
-  const proc = spawn([process.execPath, join(ROOT, opts.entry ?? "src/runtime/bun.ts")], {
+  const command = opts.command ?? [process.execPath, join(ROOT, opts.entry ?? "src/runtime/bun.ts")];
+  const proc = spawn(command, {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info", ...env },
     stdin: "ignore",
@@ -35,55 +49,67 @@ export async function startServer(
     stderr: "pipe",
   });
   const logs: string[] = [];
+  const records: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
+  const wake = new Set<() => void>();
   void pump(proc.stderr, (l) => stderr.push(l));
-  const port = await new Promise<number>((resolve, reject) => {
-    let listenPort = 0;
-    const timer = setTimeout(
-      () => reject(new Error(`server did not start in time; stderr: ${stderr.join("\n")}`)),
-      opts.timeoutMs ?? 15_000,
-    );
-    void pump(proc.stdout, (line) => {
-      logs.push(line);
-      let rec: { msg?: string; port?: number };
-      try {
-        rec = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (rec.msg === "listening" && rec.port) {
-        listenPort = rec.port;
-        if (opts.waitFor === "listening") {
-          clearTimeout(timer);
-          resolve(listenPort);
-        }
-      }
-      if (rec.msg === "ready") {
-        clearTimeout(timer);
-        resolve(listenPort);
-      }
-    });
-    void proc.exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${stderr.join("\n")}`));
-    });
+  void pump(proc.stdout, (line) => {
+    logs.push(line);
+    try {
+      records.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      return;
+    }
+    for (const w of wake) w();
   });
-  const url = `http://127.0.0.1:${port}`;
+  let exited = false;
+  void proc.exited.then(() => {
+    exited = true;
+    for (const w of wake) w();
+  });
+
+  const logged = (msg: string, timeoutMs = 15_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const check = () => {
+        const rec = records.find((r) => r.msg === msg);
+        if (rec !== undefined) done(rec);
+        else if (exited) done(undefined, new Error(`server exited before "${msg}": ${stderr.join("\n")}`));
+      };
+      const timer = setTimeout(
+        () => done(undefined, new Error(`no "${msg}" in ${timeoutMs} ms; ${stderr.join("\n")}`)),
+        timeoutMs,
+      );
+      const done = (rec?: Record<string, unknown>, err?: Error) => {
+        clearTimeout(timer);
+        wake.delete(check);
+        if (err !== undefined) reject(err);
+        else resolve(rec!);
+      };
+      wake.add(check);
+      check();
+    });
+
+  const listening = await logged("listening", opts.timeoutMs);
+  if (opts.waitFor !== "listening") await logged("ready", opts.timeoutMs);
+  const port = listening.port as number;
   return {
-    url,
+    url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
     port,
     dataDir,
     proc,
     logs,
+    logged,
     async kill(signal = "SIGTERM") {
       proc.kill(signal);
       return proc.exited;
     },
     async stop(o = {}) {
-      if (proc.exitCode === null && proc.signalCode === null) {
+      if (!exited) {
         proc.kill("SIGTERM");
+        const timer = setTimeout(() => proc.kill("SIGKILL"), o.timeoutMs ?? 10_000);
         await proc.exited;
+        clearTimeout(timer);
       }
       if (!o.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
@@ -92,9 +118,12 @@ export async function startServer(
 
 async function pump(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
   const decoder = new TextDecoder();
+  const reader = stream.getReader();
   let buf = "";
-  for await (const chunk of stream) {
-    buf += decoder.decode(chunk, { stream: true });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buf += decoder.decode(value, { stream: true });
     let i = buf.indexOf("\n");
     while (i >= 0) {
       onLine(buf.slice(0, i));
