@@ -66,7 +66,7 @@ export class Hub implements FanoutCursor {
     this.#processed = Math.max(this.#processed, pos.last);
     this.#sweep = setInterval(() => this.#heartbeat(), this.#opts.heartbeatIntervalMs);
     // Slow consumers are looked for often: a socket's queue can grow by megabytes in a second.
-    this.#pressure = setInterval(() => this.checkBackpressure(), 200);
+    this.#pressure = setInterval(() => this.checkBackpressure(), 100);
     for (const t of [this.#sweep, this.#pressure]) (t as { unref?: () => void }).unref?.();
   }
 
@@ -221,6 +221,7 @@ export class Hub implements FanoutCursor {
       const reply: Record<string, unknown> = {
         epoch: pos.epoch,
         head: pos.head,
+        last: pos.last,
         recovered: since !== undefined,
       };
       if (since === undefined) {
@@ -255,7 +256,22 @@ export class Hub implements FanoutCursor {
     ws.send(metadataMessage("subscribe", { feeds: replies }, op.id));
     await Promise.all(
       replays.map(([feedId, since, sub]) =>
-        replayThenJoin(ws, this.#opts.journal, this, feedId, since, sub, this.#opts.backpressureLimit),
+        replayThenJoin(ws, this.#opts.journal, this, feedId, since, sub, this.#opts.backpressureLimit).catch(
+          (err: unknown) => {
+            // A replay that cannot finish leaves no half-subscription behind: the client is told, per
+            // feed, and subscribes again with the same `since` when it retries.
+            if (state.subs.get(feedId) === sub) this.#leave(ws, feedId);
+            const e =
+              err instanceof TacError
+                ? new TacError(err.code, err.message, {
+                    feedId,
+                    ...(err.retryAfter === undefined ? {} : { retryAfter: err.retryAfter }),
+                  })
+                : new TacError(ErrorCode.Internal, "replay failed", { feedId, cause: err });
+            if (!(err instanceof TacError)) this.#opts.onError?.(err, "replay");
+            if (!state.closed) this.#sendError(ws, e, op.id);
+          },
+        ),
       ),
     );
   }

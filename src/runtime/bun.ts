@@ -4,18 +4,29 @@
  * backpressure and `drain` are ours.
  */
 import type { ServerWebSocket } from "bun";
+import type { Config } from "../config/config.ts";
 import type { SessionState } from "../hub/session.ts";
 import { bootNode } from "../server/bootstrap.ts";
+import type { Plugin } from "../server/plugin.ts";
 import { defaultPlugins } from "../server/plugins.ts";
 import { Drain, type Running, runEntry } from "./shared.ts";
 
 type Ws = ServerWebSocket<SessionState>;
 
-export async function main(env: Record<string, string | undefined> = process.env): Promise<Running> {
+export interface BunNode extends Running {
+  port: number;
+  url: string;
+}
+
+/** Starts a node on Bun; `plugins` replaces the default plugin list (tests mount extra ones). */
+export async function main(
+  env: Record<string, string | undefined> = process.env,
+  plugins: (config: Config) => Plugin[] = defaultPlugins,
+): Promise<BunNode> {
   let server: ReturnType<typeof Bun.serve<SessionState, never>> | undefined;
   const { config, log, node, journal, security } = await bootNode(env, {
     clientIp: (req) => server?.requestIP(req)?.address ?? "",
-    plugins: defaultPlugins,
+    plugins,
   });
   const hub = node.hub;
   const drain = new Drain({ timeoutMs: config.DRAIN_TIMEOUT_MS, log });
@@ -59,6 +70,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   );
   log.info("ready", { journal: journal.kind });
   return {
+    port: srv.port ?? 0,
+    url: `${tls === undefined ? "http" : "https"}://127.0.0.1:${srv.port}`,
     drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     stop: async () => {
       await drain.run(node, () => srv.stop(true));
@@ -67,4 +80,4 @@ export async function main(env: Record<string, string | undefined> = process.env
   };
 }
 
-if (import.meta.main) await runEntry(main);
+if (import.meta.main) await runEntry((env) => main(env));

@@ -98,11 +98,13 @@ export async function heldPost(port: number, path: string, body: string): Promis
 
 /**
  * Resumes a paused upgraded socket and reads server frames until a close frame (its code) or the end
- * of the connection (`ended`), whichever comes first; undefined after `timeoutMs`.
+ * of the connection (`ended`), whichever comes first; undefined after `timeoutMs`. Whole text frames
+ * read on the way are handed to `onText`.
  */
 export function readUntilClose(
   up: RawUpgrade,
   timeoutMs: number,
+  onText?: (text: string) => void,
 ): Promise<{ closeCode?: number; ended: boolean } | undefined> {
   return new Promise((resolve) => {
     let buf = Buffer.from(up.rest, "latin1");
@@ -132,6 +134,7 @@ export function readUntilClose(
           finish({ closeCode: len >= 2 ? buf.readUInt16BE(off) : 1005, ended: false });
           return;
         }
+        if (op === 0x1) onText?.(buf.subarray(off, off + len).toString("utf8"));
         buf = buf.subarray(off + len);
       }
     };

@@ -1,0 +1,24 @@
+import type { StreamMessage, ThreatMessage } from "../protocol/message.ts";
+
+const LEVELS = new Set(["critical", "high", "medium", "low", "info"]);
+
+/**
+ * A cheap structural check that a message carries the seed's threat payload, for feeds that mix
+ * payload kinds. The server validates threat payloads at ingest; this only narrows the type.
+ */
+export function isThreatMessage(m: StreamMessage): m is ThreatMessage {
+  const p = m.payload as Record<string, unknown> | null;
+  return (
+    m.type === "data" &&
+    typeof p === "object" &&
+    p !== null &&
+    LEVELS.has(p.threatLevel as string) &&
+    typeof p.title === "string" &&
+    Array.isArray(p.indicators)
+  );
+}
+
+/** Milliseconds left before a threat expires (`timestamp + ttl`), never below 0. */
+export function ttlRemainingMs(m: ThreatMessage, now: number): number {
+  return Math.max(0, m.timestamp + m.payload.ttl * 1000 - now);
+}

@@ -1,0 +1,2 @@
+export type { Bundler } from "./bundle.ts";
+export { type DashboardOptions, dashboardPlugin } from "./plugin.tsx";

@@ -1,0 +1,101 @@
+/** @jsxImportSource hono/jsx */
+
+import { fileURLToPath } from "node:url";
+import type { Context, Hono } from "hono";
+import { checksumHex, crc32 } from "../protocol/checksum.ts";
+import type { NodeContext, Plugin } from "../server/plugin.ts";
+import { APP_CSS } from "./assets/app-css.ts";
+import { type Bundler, defaultBundler } from "./bundle.ts";
+import { Page } from "./page.tsx";
+
+export interface DashboardOptions {
+  /** Page title. */
+  title?: string;
+  /** Feeds followed when the URL has no `?feeds=` and `/v1/feeds` lists none (default `threats`). */
+  defaultFeeds?: string[];
+  /** Builds app.ts into one browser script; defaults to Bun.build where available. */
+  bundler?: Bundler;
+}
+
+interface Asset {
+  body: string;
+  etag: string;
+  type: string;
+}
+
+const encoder = new TextEncoder();
+const asset = (body: string, type: string): Asset => ({
+  body,
+  type,
+  etag: `"${checksumHex(crc32(encoder.encode(body)))}"`,
+});
+
+/**
+ * The command-center page at `GET /`, with its script and stylesheet under `/dashboard/`. The script is
+ * bundled once when the routes are mounted (before the server listens), so the first visitor does not
+ * wait for a build.
+ */
+export function dashboardPlugin(opts: DashboardOptions = {}): Plugin {
+  return {
+    name: "dashboard",
+    routes(app: Hono, ctx: NodeContext) {
+      const css = asset(APP_CSS, "text/css");
+      const bundler = opts.bundler ?? defaultBundler();
+      const entry = fileURLToPath(new URL("./app/main.ts", import.meta.url));
+      const script: Promise<Asset | Error> =
+        bundler === undefined
+          ? Promise.resolve(new Error("no bundler on this runtime: pass dashboardPlugin({ bundler })"))
+          : bundler(entry).then(
+              (js) => asset(js, "text/javascript"),
+              (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+            );
+      void script.then((s) => {
+        if (s instanceof Error) ctx.log.error("dashboard script unavailable", { err: s.message });
+      });
+      // Optional endpoints are looked up when the page is served (other plugins mount after this one),
+      // so the page never probes them and fills the browser console with 404s.
+      const has = (path: string) => app.routes.some((r) => r.method === "GET" && r.path === path);
+
+      app.get("/", async (c) => {
+        const s = await script;
+        const version = s instanceof Error ? "0" : s.etag.slice(1, 9);
+        const html = (
+          <Page
+            title={opts.title ?? "tacstream command center"}
+            auth={ctx.access.mode}
+            feedsApi={has("/v1/feeds")}
+            metrics={has("/metrics")}
+            defaultFeeds={(opts.defaultFeeds ?? ["threats"]).join(",")}
+            version={version}
+          />
+        );
+        return c.html(`<!doctype html>${String(html)}`, 200, securityHeaders(c));
+      });
+      app.get("/dashboard/app.css", (c) => serve(c, css));
+      app.get("/dashboard/app.js", async (c) => {
+        const s = await script;
+        if (s instanceof Error) {
+          return c.text(`// ${s.message}`, 503, { "content-type": "text/javascript; charset=utf-8" });
+        }
+        return serve(c, s);
+      });
+    },
+  };
+}
+
+function serve(c: Context, a: Asset): Response {
+  const headers = { "content-type": `${a.type}; charset=utf-8`, etag: a.etag, "cache-control": "no-cache" };
+  if (c.req.header("if-none-match") === a.etag) return c.body(null, 304, headers);
+  return c.body(a.body, 200, headers);
+}
+
+/** The page runs only its own script and talks only to its own origin (feeds are untrusted text). */
+function securityHeaders(c: Context): Record<string, string> {
+  const host = c.req.header("host") ?? "";
+  const ws = /^[a-zA-Z0-9.:[\]-]+$/.test(host) ? ` ws://${host} wss://${host}` : "";
+  return {
+    "content-security-policy": `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'${ws}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+  };
+}

@@ -1,0 +1,92 @@
+import * as v from "valibot";
+import { TacError } from "../../protocol/errors.ts";
+import { issuePath } from "../../protocol/message.ts";
+import type { Retention } from "../journal.ts";
+import { NO_RETENTION } from "./retention.ts";
+
+export type FsyncMode = "always" | "interval";
+
+export interface EmbeddedJournalOptions {
+  /** Directory of the journal (created if missing); the server passes `DATA_DIR/journal`. */
+  dir: string;
+  /** "always" (default): append resolves after fdatasync. "interval": after the write; fsync on a timer. */
+  fsync?: FsyncMode;
+  /** fsync period in "interval" mode (default 100 ms). */
+  fsyncIntervalMs?: number;
+  /** A segment file is sealed and a new one started past this size (default 64 MiB). */
+  segmentBytes?: number;
+  /** Journal-wide retention, whole segments at a time; missing fields mean unlimited. */
+  retention?: Partial<Retention>;
+  /** How often retention is checked besides on every segment roll (default 60 s). */
+  retentionCheckMs?: number;
+  /** Bytes of recent frames kept in memory for replays (default 64 MiB; 0 disables the cache). */
+  cacheBytes?: number;
+  /** How long a message id is remembered for de-duplication (default 120 s; 0 disables it). */
+  dedupWindowMs?: number;
+  /** At most this many ids are remembered (default 100,000). */
+  dedupMaxIds?: number;
+  /** The clock (epoch ms) for expiry, retention and the de-duplication window; tests inject one. */
+  now?: () => number;
+}
+
+const MiB = 1024 * 1024;
+const count = (min: number, max: number) =>
+  v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
+const RetentionSchema = v.strictObject({
+  maxMessages: v.optional(count(0, Number.MAX_SAFE_INTEGER)),
+  maxAgeMs: v.optional(count(0, Number.MAX_SAFE_INTEGER)),
+  maxBytes: v.optional(count(0, Number.MAX_SAFE_INTEGER)),
+});
+
+const OptionsSchema = v.strictObject({
+  dir: v.pipe(v.string(), v.minLength(1)),
+  fsync: v.optional(v.picklist(["always", "interval"]), "always"),
+  fsyncIntervalMs: v.optional(count(1, 60_000), 100),
+  // Offsets are u32 in the index; a segment exceeds this size by at most one commit group.
+  segmentBytes: v.optional(count(4096, 1024 * MiB), 64 * MiB),
+  retention: v.optional(RetentionSchema, {}),
+  retentionCheckMs: v.optional(count(10, 24 * 3600_000), 60_000),
+  cacheBytes: v.optional(count(0, 64 * 1024 * MiB), 64 * MiB),
+  dedupWindowMs: v.optional(count(0, 7 * 24 * 3600_000), 120_000),
+  dedupMaxIds: v.optional(count(1, 10_000_000), 100_000),
+  now: v.optional(v.custom<() => number>((f) => typeof f === "function", "now must be a function")),
+});
+
+export interface ResolvedOptions {
+  dir: string;
+  fsync: FsyncMode;
+  fsyncIntervalMs: number;
+  segmentBytes: number;
+  retention: Retention;
+  retentionCheckMs: number;
+  cacheBytes: number;
+  dedupWindowMs: number;
+  dedupMaxIds: number;
+  now: () => number;
+}
+
+/** Validates the options once, at construction, and fills in the defaults. */
+export function resolveOptions(input: EmbeddedJournalOptions): ResolvedOptions {
+  const parsed = v.safeParse(OptionsSchema, input);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    throw TacError.validation(`embedded journal options: ${issue.message}`, issuePath(issue));
+  }
+  const o = parsed.output;
+  return {
+    dir: o.dir,
+    fsync: o.fsync,
+    fsyncIntervalMs: o.fsyncIntervalMs,
+    segmentBytes: o.segmentBytes,
+    retention: {
+      maxMessages: o.retention.maxMessages ?? NO_RETENTION.maxMessages,
+      maxAgeMs: o.retention.maxAgeMs ?? NO_RETENTION.maxAgeMs,
+      maxBytes: o.retention.maxBytes ?? NO_RETENTION.maxBytes,
+    },
+    retentionCheckMs: o.retentionCheckMs,
+    cacheBytes: o.cacheBytes,
+    dedupWindowMs: o.dedupWindowMs,
+    dedupMaxIds: o.dedupMaxIds,
+    now: o.now ?? Date.now,
+  };
+}

@@ -1,0 +1,139 @@
+import * as fs from "node:fs";
+import { HEADER_SIZE, Offset } from "../../protocol/frame.ts";
+import { type DedupWindow, uuidKey } from "./dedup.ts";
+import { RECORD_HEADER_SIZE, RecordField, recordSeq } from "./record.ts";
+import { scanSegment } from "./scan.ts";
+import { listSegmentBases, Segment } from "./segment.ts";
+import type { Store } from "./store.ts";
+
+export interface RecoveryReport {
+  /** The seq the next stored record gets. */
+  nextSeq: number;
+  records: number;
+  /** Bytes cut off segment ends: torn or corrupt records and batches that never completed. */
+  truncatedBytes: number;
+}
+
+/**
+ * Rebuilds the store (segments, per-feed index) and the de-duplication window by scanning every
+ * segment, truncating each one after its last complete batch. Truncating is what makes a batch
+ * all-or-nothing on disk: the next writes start on a clean boundary, and an unacknowledged half batch
+ * can never be read, nor surface after a later restart.
+ */
+export function recover(
+  dir: string,
+  store: Store,
+  dedup: DedupWindow,
+  dedupSince: number,
+  dedupMaxIds: number,
+): RecoveryReport {
+  const bases = listSegmentBases(dir);
+  const names = new FeedNames();
+  const ids = new RecentIds(dedupMaxIds);
+  let lastSeq = 0;
+  let records = 0;
+  let truncatedBytes = 0;
+  for (let i = 0; i < bases.length; i++) {
+    const seg = Segment.create(dir, bases[i]!);
+    const fileSize = fs.fstatSync(seg.fd).size;
+    const scan = scanSegment(seg.fd, fileSize, lastSeq, (buf, view, at, fileOffset) => {
+      const frameStart = at + RECORD_HEADER_SIZE;
+      const seq = recordSeq(view, at);
+      const appendedAt = view.getFloat64(at + RecordField.appendedAt);
+      store.add(
+        names.get(buf, frameStart),
+        seq,
+        fileOffset + RECORD_HEADER_SIZE,
+        view.getUint32(at + RecordField.length),
+        buf[at + RecordField.priority]!,
+        view.getFloat64(at + RecordField.expiresAt),
+      );
+      seg.noteRecord(seq, appendedAt);
+      if (appendedAt > dedupSince) ids.push(buf, frameStart + Offset.id, seq, appendedAt);
+      records++;
+    });
+    if (scan.validEnd < fileSize) {
+      fs.ftruncateSync(seg.fd, scan.validEnd);
+      fs.fsyncSync(seg.fd);
+      truncatedBytes += fileSize - scan.validEnd;
+    }
+    seg.size = scan.validEnd;
+    lastSeq = scan.lastSeq;
+    if (seg.count === 0 && i < bases.length - 1) {
+      // An empty segment in the middle names nothing; the last one is kept because its name carries
+      // the next seq when every record before it was deleted by retention.
+      seg.retire();
+      continue;
+    }
+    store.segments.push(seg);
+  }
+  ids.into(dedup);
+  const newest = store.segments.at(-1);
+  const nextSeq = Math.max(lastSeq + 1, newest?.count === 0 ? newest.baseSeq : 1);
+  return { nextSeq, records, truncatedBytes };
+}
+
+/**
+ * The newest ids seen by the scan, as raw bytes in a ring: only the ones that end up in the window
+ * (at most `dedupMaxIds`) become strings, however long the journal is.
+ */
+class RecentIds {
+  private readonly bytes: Uint8Array;
+  private readonly seqs: Float64Array;
+  private readonly times: Float64Array;
+  private next = 0;
+  private count = 0;
+
+  constructor(private readonly capacity: number) {
+    this.bytes = new Uint8Array(capacity * 16);
+    this.seqs = new Float64Array(capacity);
+    this.times = new Float64Array(capacity);
+  }
+
+  push(buf: Uint8Array, idAt: number, seq: number, at: number): void {
+    const slot = this.next;
+    const to = slot * 16;
+    for (let k = 0; k < 16; k++) this.bytes[to + k] = buf[idAt + k]!;
+    this.seqs[slot] = seq;
+    this.times[slot] = at;
+    this.next = (slot + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
+  }
+
+  /** Adds the ids, oldest first, to the window. */
+  into(dedup: DedupWindow): void {
+    const first = (this.next - this.count + this.capacity) % this.capacity;
+    for (let k = 0; k < this.count; k++) {
+      const slot = (first + k) % this.capacity;
+      dedup.add(uuidKey(this.bytes, slot * 16), this.seqs[slot]!, this.times[slot]!);
+    }
+  }
+}
+
+/** Decodes each feed id once: a record's feed id bytes are looked up by a cheap hash. */
+class FeedNames {
+  private readonly byHash = new Map<number, { bytes: Uint8Array; name: string }[]>();
+  private readonly decoder = new TextDecoder();
+
+  get(frame: Uint8Array, frameStart: number): string {
+    const len = (frame[frameStart + 6]! << 8) | frame[frameStart + 7]!;
+    const at = frameStart + HEADER_SIZE;
+    let h = 0x811c9dc5;
+    for (let i = at; i < at + len; i++) h = Math.imul(h ^ frame[i]!, 0x01000193);
+    let bucket = this.byHash.get(h);
+    if (bucket === undefined) {
+      bucket = [];
+      this.byHash.set(h, bucket);
+    }
+    for (const e of bucket) if (e.bytes.length === len && sameBytes(e.bytes, frame, at)) return e.name;
+    const bytes = frame.slice(at, at + len);
+    const name = this.decoder.decode(bytes);
+    bucket.push({ bytes, name });
+    return name;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, at: number): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[at + i]) return false;
+  return true;
+}

@@ -1,0 +1,107 @@
+import * as fs from "node:fs";
+import { join } from "node:path";
+
+const SUFFIX = ".seg";
+const NAME_RE = /^(\d{16})\.seg$/;
+
+/** Segment files are named by the seq of their first record, zero-padded so names sort like seqs. */
+export function segmentFileName(baseSeq: number): string {
+  return `${String(baseSeq).padStart(16, "0")}${SUFFIX}`;
+}
+
+/** Base seqs of the segment files in `dir`, ascending. Other files are not ours and are left alone. */
+export function listSegmentBases(dir: string): number[] {
+  const bases: number[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const m = NAME_RE.exec(name);
+    if (m) bases.push(Number(m[1]));
+  }
+  return bases.sort((a, b) => a - b);
+}
+
+/**
+ * One segment file and what the journal knows about its committed records. The fd serves both the
+ * writer (positional writes at `size`) and the readers (positional reads); a retired segment is
+ * unlinked at once but its fd is closed only when the last in-flight read let go of it.
+ */
+export class Segment {
+  readonly baseSeq: number;
+  readonly path: string;
+  fd: number;
+  /** Bytes written (for the active segment this runs ahead of the committed records during a commit). */
+  size: number;
+  count = 0;
+  firstSeq = 0;
+  lastSeq = 0;
+  oldestAppendedAt = 0;
+  newestAppendedAt = 0;
+  private readers = 0;
+  private disposed = false;
+
+  constructor(dir: string, baseSeq: number, fd: number, size: number) {
+    this.baseSeq = baseSeq;
+    this.path = join(dir, segmentFileName(baseSeq));
+    this.fd = fd;
+    this.size = size;
+  }
+
+  /** Creates (or opens, never truncating) the file for a segment starting at `baseSeq`. */
+  static create(dir: string, baseSeq: number): Segment {
+    const fd = fs.openSync(
+      join(dir, segmentFileName(baseSeq)),
+      fs.constants.O_RDWR | fs.constants.O_CREAT,
+      0o644,
+    );
+    return new Segment(dir, baseSeq, fd, 0);
+  }
+
+  /** For retention: the file's bytes (frames plus record headers). */
+  get bytes(): number {
+    return this.size;
+  }
+
+  noteRecord(seq: number, appendedAt: number): void {
+    if (this.count === 0) {
+      this.firstSeq = seq;
+      this.oldestAppendedAt = appendedAt;
+    }
+    this.count++;
+    this.lastSeq = seq;
+    this.newestAppendedAt = appendedAt;
+  }
+
+  acquire(): void {
+    this.readers++;
+  }
+
+  release(): void {
+    this.readers--;
+    if (this.disposed && this.readers === 0) this.closeFd();
+  }
+
+  /** Deletes the file; reads already started finish on the still-open fd. */
+  retire(): void {
+    try {
+      fs.unlinkSync(this.path);
+    } catch {
+      // Already gone: the goal of retiring it is reached.
+    }
+    this.dispose();
+  }
+
+  /** Closes the fd as soon as no read or sync uses it any more. */
+  dispose(): void {
+    this.disposed = true;
+    if (this.readers === 0) this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fd < 0) return;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // Closing is the last thing done with this fd; there is nothing left to protect.
+    }
+    this.fd = -1;
+  }
+}

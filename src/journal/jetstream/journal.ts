@@ -1,0 +1,283 @@
+import {
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  type PubAck,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import * as v from "valibot";
+import { TacError } from "../../protocol/errors.ts";
+import { FeedIdSchema } from "../../protocol/message.ts";
+import type {
+  AppendEntry,
+  FeedPosition,
+  Journal,
+  JournalStatus,
+  StoredMessage,
+  TailListener,
+} from "../journal.ts";
+import { errorText, NatsLink, pause, retryDelay } from "./connection.ts";
+import { publishHeaders } from "./message.ts";
+import { type JetStreamJournalOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
+import { replay } from "./replay.ts";
+import { ensureStream, epochOf } from "./stream.ts";
+import { Tail } from "./tail.ts";
+
+interface Clients {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+/**
+ * The journal on NATS JetStream: one file-backed stream (`<prefix>.>`), one subject per feed, the
+ * stream sequence as `seq`, `Nats-Msg-Id` = message id for de-duplication. docs/jetstream.md says what
+ * an acknowledgement guarantees and what it does not.
+ */
+export class JetStreamJournal implements Journal {
+  readonly kind = "jetstream" as const;
+  private readonly o: ResolvedOptions;
+  private readonly link: NatsLink;
+  private readonly live: Tail;
+  private clients: Clients | undefined;
+  private streamReady = false;
+  private streamReason = "jetstream: checking the stream";
+  private epoch = "";
+  /** The highest seq known durable: from acks, stream info and tail deliveries. */
+  private lastSeq = 0;
+  /** Bumped on every (re)connect so a stale ensure loop stops. */
+  private generation = 0;
+  private firstEnsure: Promise<void> | undefined;
+  private opening: Promise<void> | undefined;
+  private closed = false;
+  private readonly stopping = new AbortController();
+  private readonly retryAfter: number;
+  /** Appends awaiting acks: failed at once when the connection drops, not after the ack timeout. */
+  private readonly inflight = new Set<(err: TacError) => void>();
+
+  constructor(options: JetStreamJournalOptions) {
+    this.o = resolveOptions(options);
+    this.retryAfter = Math.max(1, Math.ceil((this.o.reconnectTimeWaitMs + this.o.reconnectJitterMs) / 1000));
+    this.live = new Tail(
+      this.o,
+      this.o.logger,
+      () => this.lastSeq,
+      (seq) => this.saw(seq),
+    );
+    this.link = new NatsLink(this.o, {
+      connected: (nc) => this.onConnected(nc),
+      disconnected: (reason) => {
+        this.streamReady = false;
+        this.o.logger?.warn("jetstream journal unavailable", { reason });
+        // Their acks may never come; the client retries with the same ids, stored once.
+        for (const abort of this.inflight) abort(TacError.unavailable(reason, this.retryAfter));
+        this.inflight.clear();
+      },
+    });
+  }
+
+  /**
+   * Connects and checks (creates, updates) the stream. Resolves after the first attempt, whatever its
+   * outcome: when NATS is unreachable, `status()` says why and the journal keeps trying in the
+   * background, becoming ready when NATS appears.
+   */
+  open(): Promise<void> {
+    this.opening ??= (async () => {
+      await this.link.start();
+      if (this.firstEnsure !== undefined) await this.firstEnsure;
+    })();
+    return this.opening;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.generation++;
+    this.stopping.abort();
+    await this.live.close();
+    await this.link.close();
+  }
+
+  status(): JournalStatus {
+    if (this.closed) return { ready: false, reason: "journal closed" };
+    if (!this.link.connected) return { ready: false, reason: this.link.reason };
+    if (!this.streamReady) return { ready: false, reason: this.streamReason };
+    return { ready: true };
+  }
+
+  /**
+   * Publishes every entry without waiting for the previous ack, then awaits all acks. Not atomic:
+   * when it rejects, some entries may be stored; a retry with the same ids stores each once.
+   */
+  async append(entries: readonly AppendEntry[]): Promise<number[]> {
+    if (entries.length === 0) return [];
+    let checked: string | undefined;
+    for (const e of entries) {
+      // A batch usually holds one feed: validate each distinct run once.
+      if (e.feedId !== checked) assertFeedId(e.feedId);
+      checked = e.feedId;
+    }
+    const { js } = this.usable();
+    const prefix = `${this.o.subjectPrefix}.`;
+    const acks: Promise<PubAck>[] = new Array(entries.length);
+    // The same id twice in one batch is published once; both entries get its seq.
+    const firstIndex = entries.length > 1 ? new Map<string, number>() : undefined;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      const earlier = firstIndex?.get(e.id);
+      if (earlier !== undefined) {
+        acks[i] = acks[earlier]!;
+        continue;
+      }
+      firstIndex?.set(e.id, i);
+      acks[i] = js.publish(prefix + e.feedId, e.frame, {
+        msgID: e.id,
+        headers: publishHeaders(e),
+        timeout: this.o.requestTimeoutMs,
+      });
+    }
+    let results: PubAck[];
+    let abort: (err: TacError) => void = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      abort = reject;
+    });
+    this.inflight.add(abort);
+    try {
+      results = await Promise.race([Promise.all(acks), aborted]);
+    } catch (err) {
+      throw this.unavailable("append", err);
+    } finally {
+      this.inflight.delete(abort);
+    }
+    const seqs = new Array<number>(results.length);
+    for (let i = 0; i < results.length; i++) {
+      seqs[i] = results[i]!.seq;
+      this.saw(seqs[i]!);
+    }
+    return seqs;
+  }
+
+  async read(feedId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
+    assertFeedId(feedId);
+    assertCount("afterSeq", afterSeq);
+    assertCount("limit", limit);
+    if (limit === 0) return [];
+    const { js, jsm } = this.usable();
+    try {
+      return await replay(js, jsm, this.o, feedId, afterSeq, limit);
+    } catch (err) {
+      throw this.unavailable("read", err);
+    }
+  }
+
+  async position(feedId: string): Promise<FeedPosition> {
+    // "" asks for the whole journal (Journal.position): no per-subject lookup then.
+    if (feedId !== "") assertFeedId(feedId);
+    const { jsm } = this.usable();
+    try {
+      const [info, newest] = await Promise.all([
+        jsm.streams.info(this.o.stream),
+        feedId === ""
+          ? undefined
+          : jsm.streams.getMessage(this.o.stream, { last_by_subj: `${this.o.subjectPrefix}.${feedId}` }),
+      ]);
+      this.adopt(info.created, info.state.last_seq);
+      const head = newest?.seq ?? 0;
+      return {
+        epoch: this.epoch,
+        head,
+        first: Math.max(1, info.state.first_seq),
+        // The two requests are not one snapshot: an append may land between them.
+        last: Math.max(info.state.last_seq, head),
+      };
+    } catch (err) {
+      throw this.unavailable("position", err);
+    }
+  }
+
+  tail(listener: TailListener): () => void {
+    const unsubscribe = this.live.add(listener);
+    if (this.clients !== undefined && this.streamReady && !this.live.running)
+      void this.live.start(this.clients.js);
+    return unsubscribe;
+  }
+
+  private usable(): Clients {
+    const s = this.status();
+    if (!s.ready || this.clients === undefined) {
+      throw TacError.unavailable(s.reason ?? "jetstream journal not ready", this.retryAfter);
+    }
+    return this.clients;
+  }
+
+  private unavailable(op: string, err: unknown): TacError {
+    if (err instanceof TacError) return err;
+    // No responders on a stream subject: the stream is gone (deleted, or a server lost its store).
+    if (err instanceof Error && err.name === "JetStreamNotEnabled" && this.streamReady) {
+      this.streamReady = false;
+      this.streamReason = `jetstream: stream ${this.o.stream} not found`;
+      const nc = this.link.nc;
+      if (nc !== undefined) this.onConnected(nc);
+    }
+    return TacError.unavailable(`jetstream ${op} failed: ${errorText(err)}`, this.retryAfter, err);
+  }
+
+  private saw(seq: number): void {
+    if (seq > this.lastSeq) this.lastSeq = seq;
+  }
+
+  /** Takes the stream's identity; a new `created` means the stream was recreated: a new epoch. */
+  private adopt(created: string, lastSeq: number): void {
+    const epoch = epochOf(created);
+    if (this.epoch !== "" && epoch !== this.epoch) {
+      this.o.logger?.warn("jetstream stream was recreated: new epoch", { from: this.epoch, to: epoch });
+      this.lastSeq = 0;
+      this.live.resetPositions();
+      if (this.clients !== undefined && this.live.listening) void this.live.start(this.clients.js);
+    }
+    this.epoch = epoch;
+    this.saw(lastSeq);
+  }
+
+  /** On connect and every reconnect: make sure the stream exists and matches the config, then serve. */
+  private onConnected(nc: NatsConnection): void {
+    const generation = ++this.generation;
+    this.streamReady = false;
+    let attempted: () => void = () => {};
+    const first = new Promise<void>((resolve) => {
+      attempted = resolve;
+    });
+    this.firstEnsure ??= first;
+    void (async () => {
+      while (!this.closed && generation === this.generation) {
+        try {
+          const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: this.o.requestTimeoutMs });
+          const info = await ensureStream(jsm, this.o, this.o.logger);
+          if (generation !== this.generation) break;
+          this.clients = { js: jetstream(nc, { timeout: this.o.requestTimeoutMs }), jsm };
+          this.adopt(info.created, info.state.last_seq);
+          this.streamReady = true;
+          this.o.logger?.info("jetstream journal ready", { stream: this.o.stream, epoch: this.epoch });
+          if (this.live.listening) void this.live.start(this.clients.js);
+          break;
+        } catch (err) {
+          this.streamReason = `jetstream: stream ${this.o.stream}: ${errorText(err)}`;
+          this.o.logger?.warn("jetstream journal not ready", { reason: this.streamReason });
+          attempted();
+          await pause(retryDelay(this.o), this.stopping.signal);
+        }
+      }
+      attempted();
+    })();
+  }
+}
+
+function assertFeedId(feedId: string): void {
+  // Feed ids become subject tokens: a wildcard or a space would address other feeds.
+  if (!v.is(FeedIdSchema, feedId))
+    throw TacError.validation(`invalid feed id ${JSON.stringify(feedId)}`, "feedId");
+}
+
+function assertCount(name: string, n: number): void {
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw TacError.validation(`${name} must be a non-negative integer`, name);
+}

@@ -1,0 +1,109 @@
+import * as v from "valibot";
+import { TacError } from "../../protocol/errors.ts";
+import type { Retention } from "../journal.ts";
+
+/** The part of the project's `Logger` the journal uses; `console` fits too. */
+export interface JournalLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface JetStreamJournalOptions {
+  /** NATS URLs, e.g. `["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"]`. */
+  servers: string | string[];
+  /** Stream name. Default `TACSTREAM`. */
+  stream?: string;
+  /** Subjects are `<subjectPrefix>.<feedId>`; the stream captures `<subjectPrefix>.>`. Default `feeds`. */
+  subjectPrefix?: string;
+  /** Stream replicas (1 = no redundancy; 3 survives one lost server). Default 1. */
+  replicas?: number;
+  retention?: Partial<Retention>;
+  /** `Nats-Msg-Id` de-duplication window. Default 120 000 (2 min), capped at `retention.maxAgeMs`. */
+  duplicateWindowMs?: number;
+  /** Connection name shown by the server (`nats server report connections`). */
+  name?: string;
+  logger?: JournalLogger;
+  /** Wait between reconnect attempts, plus up to `reconnectJitterMs` random. Defaults 1000 / 500. */
+  reconnectTimeWaitMs?: number;
+  reconnectJitterMs?: number;
+  /** Bound on one publish ack or API request; past it the append rejects UNAVAILABLE. Default 5000. */
+  requestTimeoutMs?: number;
+  /** The clock that decides expiry on replay (epoch ms). Default `Date.now`. */
+  now?: () => number;
+}
+
+export interface ResolvedOptions {
+  servers: string[];
+  stream: string;
+  subjectPrefix: string;
+  replicas: number;
+  retention: Retention;
+  duplicateWindowMs: number;
+  name: string;
+  logger: JournalLogger | undefined;
+  reconnectTimeWaitMs: number;
+  reconnectJitterMs: number;
+  requestTimeoutMs: number;
+  now: () => number;
+}
+
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const positiveMs = v.pipe(v.number(), v.integer(), v.minValue(1));
+/** A NATS subject token: no whitespace, dots or wildcards. Stream names share the rule. */
+const token = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 of [A-Za-z0-9_-]"));
+
+const OptionsSchema = v.object({
+  servers: v.union([
+    v.pipe(v.string(), v.minLength(1)),
+    v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
+  ]),
+  stream: v.optional(token, "TACSTREAM"),
+  subjectPrefix: v.optional(token, "feeds"),
+  replicas: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5)), 1),
+  retention: v.optional(
+    v.object({
+      maxMessages: v.optional(count, 0),
+      maxAgeMs: v.optional(count, 0),
+      maxBytes: v.optional(count, 0),
+    }),
+    {},
+  ),
+  duplicateWindowMs: v.optional(positiveMs, 120_000),
+  name: v.optional(v.string(), "tacstream"),
+  reconnectTimeWaitMs: v.optional(count, 1_000),
+  reconnectJitterMs: v.optional(count, 500),
+  requestTimeoutMs: v.optional(positiveMs, 5_000),
+});
+
+/** Validates the options once, at construction; a bad option is a typed VALIDATION error. */
+export function resolveOptions(input: JetStreamJournalOptions): ResolvedOptions {
+  const { logger, now, ...plain } = input;
+  const parsed = v.safeParse(OptionsSchema, plain);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const path = v.getDotPath(issue) ?? "";
+    throw TacError.validation(`jetstream journal option ${path}: ${issue.message}`, path);
+  }
+  const o = parsed.output;
+  const retention: Retention = {
+    maxMessages: o.retention.maxMessages,
+    maxAgeMs: o.retention.maxAgeMs,
+    maxBytes: o.retention.maxBytes,
+  };
+  return {
+    servers: typeof o.servers === "string" ? o.servers.split(",").map((s) => s.trim()) : o.servers,
+    stream: o.stream,
+    subjectPrefix: o.subjectPrefix,
+    replicas: o.replicas,
+    retention,
+    // The server refuses a duplicate window longer than the stream's max age.
+    duplicateWindowMs:
+      retention.maxAgeMs > 0 ? Math.min(o.duplicateWindowMs, retention.maxAgeMs) : o.duplicateWindowMs,
+    name: o.name,
+    logger,
+    reconnectTimeWaitMs: o.reconnectTimeWaitMs,
+    reconnectJitterMs: o.reconnectJitterMs,
+    requestTimeoutMs: o.requestTimeoutMs,
+    now: now ?? Date.now,
+  };
+}

@@ -1,0 +1,72 @@
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { nanos, nuid } from "@nats-io/transport-node";
+import type { StoredMessage } from "../journal.ts";
+import { expiresAtOf, toStored } from "./message.ts";
+import type { ResolvedOptions } from "./options.ts";
+
+/** Messages pulled per request: large enough to stream thousands quickly, small enough to bound memory. */
+const PULL_BATCH = 2_048;
+
+/**
+ * Replays one feed from JetStream.
+ *
+ * First the feed's newest seq, from the stream leader (`last_by_subj`): nothing after `afterSeq` means
+ * an empty answer in one round trip, without creating anything. Otherwise a short-lived consumer
+ * filtered on the feed's subject, starting at `afterSeq + 1`, in memory on one server, without acks,
+ * pulled in large batches. On a replicated stream that one server may be a follower a little behind
+ * the leader (consumers are placed on any peer), so the consumer's own count of pending messages can
+ * miss the newest ones: the read goes on until it has seen the head the leader named, which makes a
+ * read see every append acknowledged before it. Expired messages are skipped and more are pulled, so a
+ * short answer means the feed has no more.
+ */
+export async function replay(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  o: ResolvedOptions,
+  feedId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<StoredMessage[]> {
+  const subject = `${o.subjectPrefix}.${feedId}`;
+  const newest = await jsm.streams.getMessage(o.stream, { last_by_subj: subject });
+  const head = newest?.seq ?? 0;
+  if (head <= afterSeq) return [];
+  const ci = await jsm.consumers.add(o.stream, {
+    name: `tacread_${nuid.next()}`,
+    filter_subject: subject,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: afterSeq + 1,
+    ack_policy: AckPolicy.None,
+    mem_storage: true,
+    num_replicas: 1,
+    // Cleans it up server-side should the delete below never arrive (client crash, lost connection).
+    inactive_threshold: nanos(30_000),
+  });
+  const out: StoredMessage[] = [];
+  try {
+    const consumer = js.consumers.getConsumerFromInfo(ci);
+    const prefixLength = o.subjectPrefix.length + 1;
+    const now = o.now();
+    let seen = afterSeq;
+    while (seen < head && out.length < limit) {
+      const want = Math.min(limit - out.length, PULL_BATCH);
+      // Bounded: should retention remove the head meanwhile, the fetch ends at its expiry.
+      const batch = await consumer.fetch({
+        max_messages: want,
+        expires: Math.max(1_000, o.requestTimeoutMs),
+      });
+      let received = 0;
+      for await (const m of batch) {
+        received++;
+        seen = m.seq;
+        const expiresAt = expiresAtOf(m);
+        if (expiresAt === 0 || expiresAt > now) out.push(toStored(m, prefixLength, expiresAt));
+        if (seen >= head || out.length >= limit) break;
+      }
+      if (received === 0) break;
+    }
+  } finally {
+    jsm.consumers.delete(o.stream, ci.name).catch(() => {});
+  }
+  return out;
+}

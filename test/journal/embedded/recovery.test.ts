@@ -1,0 +1,140 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { appendFileSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { RECORD_HEADER_SIZE } from "../../../src/journal/embedded/record.ts";
+import type { AppendEntry } from "../../../src/journal/journal.ts";
+import { decodeFrame } from "../../../src/protocol/frame.ts";
+import { makeEntry, retryOf } from "../entries.ts";
+import { journalDir, manualClock } from "./helpers.ts";
+
+const recordBytes = (e: AppendEntry) => RECORD_HEADER_SIZE + e.frame.length;
+
+describe("embedded journal recovery", () => {
+  let d: ReturnType<typeof journalDir>;
+  beforeEach(() => {
+    d = journalDir();
+  });
+  afterEach(() => d.cleanup());
+
+  /** Three batches (2, 3 and 3 records) in one segment; returns their seqs and entries. */
+  async function threeBatches() {
+    const j = await d.open();
+    const batches = [
+      [makeEntry("a"), makeEntry("b")],
+      [makeEntry("a"), makeEntry("a"), makeEntry("b")],
+      [makeEntry("a"), makeEntry("b"), makeEntry("a")],
+    ];
+    const seqs: number[][] = [];
+    for (const b of batches) seqs.push(await j.append(b));
+    await j.close();
+    expect(d.segments()).toHaveLength(1);
+    return { batches, seqs, file: d.segments()[0]! };
+  }
+
+  async function allSeqs(j: { read(f: string, a: number, l: number): Promise<{ seq: number }[]> }) {
+    const a = await j.read("a", 0, 1000);
+    const b = await j.read("b", 0, 1000);
+    return [...a, ...b].map((m) => m.seq).sort((x, y) => x - y);
+  }
+
+  test("garbage after the last record is cut off; every record before it survives", async () => {
+    const { seqs, file } = await threeBatches();
+    const size = statSync(file).size;
+    appendFileSync(file, crypto.getRandomValues(new Uint8Array(100)));
+    const j = await d.open();
+    expect(j.stats.truncatedBytes).toBe(100);
+    expect(j.stats.recoveredRecords).toBe(8);
+    expect(statSync(file).size).toBe(size);
+    expect(await allSeqs(j)).toEqual(seqs.flat());
+    expect(await j.append([makeEntry("a")])).toEqual([9]);
+  });
+
+  test("zeros after the last record (a file extended but never written) are cut off", async () => {
+    const { seqs, file } = await threeBatches();
+    appendFileSync(file, new Uint8Array(4096));
+    const j = await d.open();
+    expect(j.stats.truncatedBytes).toBe(4096);
+    expect(await allSeqs(j)).toEqual(seqs.flat());
+  });
+
+  test("a torn last record drops its whole batch, and the batch's ids can be stored again", async () => {
+    const { batches, seqs, file } = await threeBatches();
+    truncateSync(file, statSync(file).size - 10);
+    const j = await d.open();
+    expect(await allSeqs(j)).toEqual([...seqs[0]!, ...seqs[1]!]);
+    // The dropped batch was never acknowledged: its seqs are free and its ids unknown.
+    expect(await j.append([retryOf(batches[2]![0]!)])).toEqual([seqs[2]![0]!]);
+  });
+
+  test("a trailing batch without its last record (no batch end) is dropped whole", async () => {
+    const { batches, seqs, file } = await threeBatches();
+    const lastRecord = recordBytes(batches[2]![2]!);
+    const size = statSync(file).size;
+    truncateSync(file, size - lastRecord);
+    const j = await d.open();
+    // Two intact, checksummed records remain on disk, but their batch never completed.
+    expect(j.stats.truncatedBytes).toBe(recordBytes(batches[2]![0]!) + recordBytes(batches[2]![1]!));
+    expect(await allSeqs(j)).toEqual([...seqs[0]!, ...seqs[1]!]);
+    const p = await j.position("a");
+    expect(p.last).toBe(seqs[1]![2]!);
+  });
+
+  test("a flipped bit in the last record fails its checksum and drops its batch", async () => {
+    const { seqs, file } = await threeBatches();
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 5]! ^= 0x10;
+    writeFileSync(file, bytes);
+    const j = await d.open();
+    expect(await allSeqs(j)).toEqual([...seqs[0]!, ...seqs[1]!]);
+  });
+
+  test("frames recovered from disk decode and carry their seq", async () => {
+    const { batches, seqs } = await threeBatches();
+    const j = await d.open({ cacheBytes: 0 });
+    const read = await j.read("a", 0, 100);
+    const want = batches.flat().flatMap((e, i) => (e.feedId === "a" ? [seqs.flat()[i]!] : []));
+    expect(read.map((m) => m.seq)).toEqual(want);
+    for (const m of read) expect(decodeFrame(m.frame).seq).toBe(m.seq);
+  });
+
+  test("seqs are not reused when the newest segment is empty and every older one is gone", async () => {
+    const j = await d.open({ segmentBytes: 4096 });
+    while (d.segments().length < 3) await j.append([makeEntry("a", { payload: { pad: "p".repeat(600) } })]);
+    await j.close();
+    const files = d.segments();
+    for (const f of files.slice(0, -1)) unlinkSync(f);
+    const newest = files.at(-1)!;
+    const base = Number(newest.slice(-20, -4));
+    // The newest segment holds records from `base` on; tear all of it off.
+    truncateSync(newest, 5);
+    const k = await d.open({ segmentBytes: 4096 });
+    const p = await k.position("a");
+    expect(p.last).toBe(base - 1);
+    expect(p.first).toBe(base);
+    expect(await k.append([makeEntry("a")])).toEqual([base]);
+  });
+
+  test("de-duplication survives a restart within the window and lapses after it", async () => {
+    const clock = manualClock();
+    const j = await d.open({ now: clock.now, dedupWindowMs: 60_000 });
+    const e = makeEntry("a");
+    const [seq] = await j.append([e]);
+    await j.close();
+    clock.t += 30_000;
+    const k = await d.open({ now: clock.now, dedupWindowMs: 60_000 });
+    expect(await k.append([retryOf(e)])).toEqual([seq!]);
+    await k.close();
+    clock.t += 31_000;
+    const m = await d.open({ now: clock.now, dedupWindowMs: 60_000 });
+    const [again] = await m.append([retryOf(e)]);
+    expect(again!).toBeGreaterThan(seq!);
+  });
+
+  test("the id map is capped at dedupMaxIds, oldest ids first", async () => {
+    const j = await d.open({ dedupMaxIds: 3 });
+    const es = Array.from({ length: 5 }, () => makeEntry("a"));
+    const seqs = await j.append(es);
+    expect(await j.append([retryOf(es[4]!), retryOf(es[2]!)])).toEqual([seqs[4]!, seqs[2]!]);
+    const [fresh] = await j.append([retryOf(es[0]!)]);
+    expect(fresh!).toBeGreaterThan(seqs[4]!);
+  });
+});
