@@ -39,6 +39,9 @@ export const ConfigSchema = v.object({
     "TACSTREAM",
   ),
   NATS_REPLICAS: v.optional(int(1, 5), 1),
+  NATS_USER: v.optional(str),
+  NATS_PASSWORD: v.optional(v.string()),
+  NATS_TOKEN: v.optional(v.string()),
   JOURNAL_FSYNC: v.optional(v.picklist(["always", "interval"], 'must be "always" or "interval"'), "always"),
   JOURNAL_FSYNC_INTERVAL_MS: v.optional(int(1, 60_000), 100),
   RETENTION_MAX_MESSAGES: v.optional(int(0), 1_000_000),
@@ -111,7 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const key = issue.path?.[0]?.key ?? "config";
     const name = String(key);
     // Secrets never reach a log line, not even a wrong one.
-    const shown = /SECRET|KEYS|TOKEN/.test(name) ? "(hidden)" : JSON.stringify(input[name]);
+    const shown = /SECRET|KEYS|TOKEN|PASSWORD/.test(name) ? "(hidden)" : JSON.stringify(input[name]);
     throw new ConfigError(`invalid ${name}=${shown}: ${issue.message}`);
   }
   return res.output;

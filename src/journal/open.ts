@@ -15,6 +15,11 @@ export async function createJournal(config: Config, log?: Logger): Promise<Journ
       servers: config.NATS_URL.split(","),
       stream: config.NATS_STREAM,
       replicas: config.NATS_REPLICAS,
+      auth: {
+        ...(config.NATS_USER === undefined ? {} : { user: config.NATS_USER }),
+        ...(config.NATS_PASSWORD === undefined ? {} : { pass: config.NATS_PASSWORD }),
+        ...(config.NATS_TOKEN === undefined ? {} : { token: config.NATS_TOKEN }),
+      },
       retention,
       ...(log === undefined ? {} : { logger: log }),
     });

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { ErrorCode, TacError } from "../../protocol/errors.ts";
 import type { StoredMessage } from "../journal.ts";
 import { FeedIndex } from "./feed-index.ts";
 import { FrameCache } from "./frame-cache.ts";
@@ -139,7 +140,9 @@ export class Store {
     let k = 0;
     while (k < misses.length) {
       const seg = this.segmentFor(out[misses[k]!]!.seq);
-      if (seg === undefined || seg.fd < 0) throw new Error(`segment of seq ${out[misses[k]!]!.seq} is gone`);
+      if (seg === undefined || seg.fd < 0) {
+        throw new TacError(ErrorCode.Internal, `journal: the segment of seq ${out[misses[k]!]!.seq} is gone`);
+      }
       const runStart = k;
       const spanStart = offsets[k]!;
       let spanEnd = spanStart + lengths[k]!;

@@ -53,6 +53,7 @@ export class NatsLink {
         const nc = await connect({
           servers: o.servers,
           name: o.name,
+          ...o.auth,
           reconnect: true,
           maxReconnectAttempts: -1,
           reconnectTimeWait: o.reconnectTimeWaitMs,

@@ -22,6 +22,8 @@ export interface JetStreamJournalOptions {
   duplicateWindowMs?: number;
   /** Connection name shown by the server (`nats server report connections`). */
   name?: string;
+  /** Credentials: the client ignores any written into a URL, so they come separately. */
+  auth?: NatsAuth;
   logger?: JournalLogger;
   /** Wait between reconnect attempts, plus up to `reconnectJitterMs` random. Defaults 1000 / 500. */
   reconnectTimeWaitMs?: number;
@@ -32,6 +34,12 @@ export interface JetStreamJournalOptions {
   now?: () => number;
 }
 
+export interface NatsAuth {
+  user?: string;
+  pass?: string;
+  token?: string;
+}
+
 export interface ResolvedOptions {
   servers: string[];
   stream: string;
@@ -40,6 +48,7 @@ export interface ResolvedOptions {
   retention: Retention;
   duplicateWindowMs: number;
   name: string;
+  auth: NatsAuth;
   logger: JournalLogger | undefined;
   reconnectTimeWaitMs: number;
   reconnectJitterMs: number;
@@ -100,6 +109,7 @@ export function resolveOptions(input: JetStreamJournalOptions): ResolvedOptions 
     duplicateWindowMs:
       retention.maxAgeMs > 0 ? Math.min(o.duplicateWindowMs, retention.maxAgeMs) : o.duplicateWindowMs,
     name: o.name,
+    auth: input.auth ?? {},
     logger,
     reconnectTimeWaitMs: o.reconnectTimeWaitMs,
     reconnectJitterMs: o.reconnectJitterMs,
