@@ -196,8 +196,10 @@ export class TacstreamClient {
   #onControl(c: Control): void {
     if (c.type === "heartbeat")
       this.#set({ type: "heartbeat", at: Number.isFinite(c.ts) ? c.ts : Date.now() });
-    else if (c.type === "error") this.#events.emit("error", c.error);
-    else if (c.op === "subscribe" && typeof c.id === "number") {
+    else if (c.type === "error") {
+      this.#events.emit("error", c.error);
+      this.#retryFeed(c.error);
+    } else if (c.op === "subscribe" && typeof c.id === "number") {
       const { outcomes, deliver, resubscribe } = this.#registry.onReply(c.id, c.feeds ?? {});
       for (const o of outcomes) {
         this.#events.emit("subscribed", { feedId: o.feedId, ...o.reply });
@@ -219,6 +221,25 @@ export class TacstreamClient {
       }
     }
     if (this.#events.has("message")) this.#events.emit("message", m);
+  }
+
+  /**
+   * A feed the server could not serve for now (its replay failed: `UNAVAILABLE`, `INTERNAL`) is
+   * subscribed again after `retryAfter` (or a backoff step), from where it stopped; the other feeds of the
+   * connection are not disturbed.
+   */
+  #retryFeed(err: TacError): void {
+    const feedId = err.feedId;
+    if (feedId === undefined || (err.code !== ErrorCode.Unavailable && err.code !== ErrorCode.Internal))
+      return;
+    if (!this.#registry.feedIds.includes(feedId)) return;
+    const gen = this.#generation;
+    const { minMs, maxMs } = this.#o.backoff;
+    const delayMs =
+      err.retryAfter !== undefined ? err.retryAfter * 1000 : backoff(0, minMs, maxMs, this.#o.random);
+    this.#o.timers.setTimeout(() => {
+      if (gen === this.#generation && this.#registry.feedIds.includes(feedId)) this.#subscribeNow([feedId]);
+    }, delayMs);
   }
 
   /** Sends subscribe ops now if connected; otherwise the next open subscribes every feed. */

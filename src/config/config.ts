@@ -54,6 +54,8 @@ export const ConfigSchema = v.object({
   DRAIN_TIMEOUT_MS: v.optional(int(0, 600_000), 10_000),
   BACKPRESSURE_LIMIT: v.optional(int(64 * 1024), 8 * 1024 * 1024),
   WS_OPS_PER_SECOND: v.optional(int(1, 100_000), 50),
+  /** Recently fanned-out frames kept in memory so resumes (and failover storms) skip the journal. */
+  RECENT_CACHE_BYTES: v.optional(int(0), 64 * 1024 * 1024),
   LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error", "silent"]), "info"),
   ALLOWED_ORIGINS: v.optional(list, "*"),
   NODE_ENV: v.optional(str, "development"),

@@ -1,11 +1,12 @@
 import * as v from "valibot";
-import type { Journal, StoredMessage } from "../journal/journal.ts";
+import type { FeedPosition, Journal, StoredMessage } from "../journal/journal.ts";
 import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
 import { frameToJsonText } from "../protocol/json.ts";
 import { issuePath, PRIORITIES, type Priority } from "../protocol/message.ts";
 import type { EventBus } from "../server/events.ts";
 import { errorMessage, heartbeatMessage, metadataMessage } from "./control.ts";
 import { type ClientOp, ClientOpSchema, type SubscribeOp } from "./ops.ts";
+import { RecentMessages } from "./recent.ts";
 import { type FanoutCursor, replayThenJoin } from "./replay.ts";
 import type { SessionState, Subscription } from "./session.ts";
 import type { HubSocket, Publisher } from "./socket.ts";
@@ -17,6 +18,8 @@ export interface HubOptions {
   /** Bytes queued for one socket beyond which it is closed with 4008 (slow consumer). */
   backpressureLimit: number;
   opsPerSecond: number;
+  /** Bytes of recently fanned-out frames kept in memory to serve resumes without the journal. */
+  recentBytes?: number;
   /** Verifies a token given with a `refresh` op; absent when auth is off. */
   refresh?: (token: string, state: SessionState) => Promise<void>;
   now?: () => number;
@@ -35,6 +38,8 @@ const MAX_FLOOD = 200;
  */
 export class Hub implements FanoutCursor {
   readonly sessions = new Set<Ws>();
+  readonly recent: RecentMessages;
+  #epoch = "";
   #processed = 0;
   readonly #lastPublished = new Map<string, number>();
   #publisher: Publisher | undefined;
@@ -48,6 +53,7 @@ export class Hub implements FanoutCursor {
   constructor(opts: HubOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
+    this.recent = new RecentMessages(opts.recentBytes ?? 64 * 1024 * 1024);
   }
 
   get processed(): number {
@@ -61,9 +67,11 @@ export class Hub implements FanoutCursor {
   /** Starts tailing; every message already journaled counts as processed (it is served by replay). */
   async start(publisher: Publisher): Promise<void> {
     this.#publisher = publisher;
-    this.#untail = this.#opts.journal.tail((batch) => this.#fanout(batch));
+    this.#untail ??= this.#opts.journal.tail((batch) => this.#fanout(batch));
     const pos = await this.#opts.journal.position("");
     this.#processed = Math.max(this.#processed, pos.last);
+    this.#epoch = pos.epoch;
+    this.recent.reset(this.#processed);
     this.#sweep = setInterval(() => this.#heartbeat(), this.#opts.heartbeatIntervalMs);
     // Slow consumers are looked for often: a socket's queue can grow by megabytes in a second.
     this.#pressure = setInterval(() => this.checkBackpressure(), 100);
@@ -78,6 +86,11 @@ export class Hub implements FanoutCursor {
     for (const ws of this.sessions) ws.close(code, reason);
   }
 
+  /** True once `start` completed: fan-out runs and resumes know where the journal stands. */
+  get started(): boolean {
+    return this.#sweep !== undefined;
+  }
+
   #fanout(batch: readonly StoredMessage[]): void {
     const pub = this.#publisher;
     if (pub === undefined) return;
@@ -85,11 +98,15 @@ export class Hub implements FanoutCursor {
       if (m.seq <= (this.#lastPublished.get(m.feedId) ?? 0)) continue;
       this.#lastPublished.set(m.feedId, m.seq);
       if (m.seq > this.#processed) this.#processed = m.seq;
+      const entry = this.recent.add(m);
       const topics = feedTopics(m.feedId);
       const tb = topics.binary[m.priority]!;
       if (pub.subscriberCount(tb) > 0) pub.publish(tb, m.frame);
       const tj = topics.json[m.priority]!;
-      if (pub.subscriberCount(tj) > 0) pub.publish(tj, frameToJsonText(m.frame));
+      if (pub.subscriberCount(tj) > 0) {
+        entry.json = frameToJsonText(m.frame);
+        pub.publish(tj, entry.json);
+      }
     }
     this.delivered += batch.length;
     const ev = this.#opts.events;
@@ -214,10 +231,10 @@ export class Hub implements FanoutCursor {
       this.#leave(ws, feedId);
       const sub: Subscription = { minPriority, gen: 0, live: false };
       state.subs.set(feedId, sub);
-      const pos = await this.#opts.journal.position(feedId);
-      if (state.closed || state.subs.get(feedId) !== sub) continue;
       const since = typeof op.since === "number" ? op.since : op.since?.[feedId];
       const epoch = typeof op.epoch === "string" ? op.epoch : op.epoch?.[feedId];
+      const pos = this.#knownPosition(feedId, since, epoch) ?? (await this.#position(feedId));
+      if (state.closed || state.subs.get(feedId) !== sub) continue;
       const reply: Record<string, unknown> = {
         epoch: pos.epoch,
         head: pos.head,
@@ -256,24 +273,58 @@ export class Hub implements FanoutCursor {
     ws.send(metadataMessage("subscribe", { feeds: replies }, op.id));
     await Promise.all(
       replays.map(([feedId, since, sub]) =>
-        replayThenJoin(ws, this.#opts.journal, this, feedId, since, sub, this.#opts.backpressureLimit).catch(
-          (err: unknown) => {
-            // A replay that cannot finish leaves no half-subscription behind: the client is told, per
-            // feed, and subscribes again with the same `since` when it retries.
-            if (state.subs.get(feedId) === sub) this.#leave(ws, feedId);
-            const e =
-              err instanceof TacError
-                ? new TacError(err.code, err.message, {
-                    feedId,
-                    ...(err.retryAfter === undefined ? {} : { retryAfter: err.retryAfter }),
-                  })
-                : new TacError(ErrorCode.Internal, "replay failed", { feedId, cause: err });
-            if (!(err instanceof TacError)) this.#opts.onError?.(err, "replay");
-            if (!state.closed) this.#sendError(ws, e, op.id);
-          },
-        ),
+        replayThenJoin(
+          ws,
+          this.#opts.journal,
+          this,
+          feedId,
+          since,
+          sub,
+          this.#opts.backpressureLimit,
+          this.#now,
+        ).catch((err: unknown) => {
+          // A replay that cannot finish leaves no half-subscription behind: the client is told, per
+          // feed, and subscribes again with the same `since` when it retries.
+          if (state.subs.get(feedId) === sub) this.#leave(ws, feedId);
+          const e =
+            err instanceof TacError
+              ? new TacError(err.code, err.message, {
+                  feedId,
+                  ...(err.retryAfter === undefined ? {} : { retryAfter: err.retryAfter }),
+                })
+              : new TacError(ErrorCode.Internal, "replay failed", { feedId, cause: err });
+          if (!(err instanceof TacError)) this.#opts.onError?.(err, "replay");
+          if (!state.closed) this.#sendError(ws, e, op.id);
+        }),
       ),
     );
+  }
+
+  /**
+   * The position a resume needs, from memory, when the hub can vouch for it: the client's `since` is
+   * inside the recent-message cache of this epoch, and the feed was active since this node started.
+   * Failover storms — every client of a dead node resuming here at once — then cost no journal call.
+   */
+  #knownPosition(
+    feedId: string,
+    since: number | undefined,
+    epoch: string | undefined,
+  ): FeedPosition | undefined {
+    if (since === undefined || since < this.recent.floor || since > this.#processed) return undefined;
+    if (epoch !== undefined && epoch !== this.#epoch) return undefined;
+    const head = this.lastPublished(feedId);
+    if (head === 0) return undefined;
+    return { epoch: this.#epoch, head, first: this.recent.floor + 1, last: this.#processed };
+  }
+
+  async #position(feedId: string): Promise<FeedPosition> {
+    const pos = await this.#opts.journal.position(feedId);
+    if (pos.epoch !== this.#epoch && this.#epoch !== "") {
+      // The journal was recreated under us: cached messages belong to a history that no longer exists.
+      this.#epoch = pos.epoch;
+      this.recent.reset(this.#processed);
+    }
+    return pos;
   }
 
   #sendError(ws: Ws, err: TacError, requestId?: string | number): void {

@@ -1,27 +1,31 @@
 import type { Journal, StoredMessage } from "../journal/journal.ts";
 import { frameToJsonText } from "../protocol/json.ts";
+import type { Recent, RecentMessages } from "./recent.ts";
 import type { SessionState, Subscription } from "./session.ts";
 import type { HubSocket } from "./socket.ts";
 import { topicsFor } from "./topics.ts";
 
 const PAGE = 512;
 
-/** What replay needs from the hub: how far fan-out has got, globally and per feed. */
+/** What replay needs from the hub: how far fan-out has got, globally and per feed, and its cache. */
 export interface FanoutCursor {
   /** Highest seq the hub has fanned out (or that existed before it started tailing). */
   readonly processed: number;
   lastPublished(feedId: string): number;
+  readonly recent: RecentMessages;
 }
 
 /**
  * Replays `feedId` after `since` to one socket, then joins the live topics, with no gap and no
  * duplicate at the seam.
  *
- * The seam: fan-out is synchronous and in seq order, so a message with seq ≤ `processed` has already
- * been published (the socket was not yet subscribed, so it must come from the journal), and one with
- * seq > `processed` will be published later (it must come live). After each awaited read the loop sends
- * only what fan-out has passed, and joins the topics in the same synchronous step in which it sees that
- * nothing of this feed was published beyond its cursor.
+ * Once the cursor reaches the hub's recent-message cache, the rest is sent from memory and the topics
+ * are joined in the same synchronous step: fan-out (also synchronous) cannot slip a message in between.
+ * Before that, pages come from the journal. The seam there: fan-out is synchronous and in seq order, so
+ * a message with seq ≤ `processed` has already been published (the socket was not yet subscribed, so it
+ * must come from the journal), and one with seq > `processed` will be published later (it must come
+ * live). After each awaited read the loop sends only what fan-out has passed, and joins the topics in the
+ * same synchronous step in which it sees that nothing of this feed was published beyond its cursor.
  */
 export async function replayThenJoin(
   ws: HubSocket<SessionState>,
@@ -31,11 +35,22 @@ export async function replayThenJoin(
   since: number,
   sub: Subscription,
   softLimit: number,
+  now: () => number,
 ): Promise<number> {
   const state = ws.data;
   let cursor = since;
   let sent = 0;
   for (;;) {
+    if (cursor >= fanout.recent.floor) {
+      const t = now();
+      for (const r of fanout.recent.after(feedId, cursor)) {
+        if (r.m.priority > sub.minPriority || (r.m.expiresAt !== 0 && r.m.expiresAt <= t)) continue;
+        ws.send(cachedEncoding(state.format, r));
+        sent++;
+      }
+      join(ws, feedId, sub);
+      return sent;
+    }
     const batch = await journal.read(feedId, cursor, PAGE);
     if (state.closed || state.subs.get(feedId) !== sub) return sent;
     const processed = fanout.processed;
@@ -53,8 +68,7 @@ export async function replayThenJoin(
     }
     const exhausted = reachedFuture || batch.length < PAGE;
     if (exhausted && fanout.lastPublished(feedId) <= cursor) {
-      for (const t of topicsFor(feedId, state.format, sub.minPriority)) ws.subscribe(t);
-      sub.live = true;
+      join(ws, feedId, sub);
       return sent;
     }
     if (ws.getBufferedAmount() > softLimit / 2) {
@@ -64,6 +78,17 @@ export async function replayThenJoin(
   }
 }
 
+function join(ws: HubSocket<SessionState>, feedId: string, sub: Subscription): void {
+  for (const t of topicsFor(feedId, ws.data.format, sub.minPriority)) ws.subscribe(t);
+  sub.live = true;
+}
+
 export function encodeFor(format: "json" | "binary", m: StoredMessage): string | Uint8Array {
   return format === "binary" ? m.frame : frameToJsonText(m.frame);
+}
+
+function cachedEncoding(format: "json" | "binary", r: Recent): string | Uint8Array {
+  if (format === "binary") return r.m.frame;
+  r.json ??= frameToJsonText(r.m.frame);
+  return r.json;
 }

@@ -8,7 +8,10 @@
  */
 export interface AppendEntry {
   feedId: string;
-  /** Canonical UUID string; the journal de-duplicates on it (a retried publish is stored once). */
+  /**
+   * Canonical UUID string; the journal de-duplicates on it (a retried publish is stored once). Must equal
+   * the id in the frame (bytes 24..40): the embedded journal de-duplicates on those bytes.
+   */
   id: string;
   /** The encoded binary frame with seq = 0; the journal writes the assigned seq into it in place. */
   frame: Uint8Array;
@@ -33,7 +36,7 @@ export interface FeedPosition {
   head: number;
   /** Journal-wide: the oldest retained seq (1 when nothing was ever removed, or the journal is empty). */
   first: number;
-  /** Journal-wide: the newest seq assigned (0 when empty). */
+  /** Journal-wide: the newest committed (durable) seq (0 when empty). */
   last: number;
 }
 
@@ -60,10 +63,12 @@ export interface Journal {
   close(): Promise<void>;
   status(): JournalStatus;
   /**
-   * Appends a batch, all or nothing. Resolves with one seq per entry, in order, only once the batch is
-   * durable (fsynced / acknowledged by JetStream). Entries whose id was already stored resolve with the
-   * seq stored the first time and are not stored again. Rejects with `TacError` code `UNAVAILABLE` when
-   * the journal cannot persist; then no entry of the batch was acknowledged.
+   * Appends a batch. Resolves with one seq per entry, in order, only once every entry is durable
+   * (fsynced / acknowledged by JetStream). Entries whose id was already stored (within the de-duplication
+   * window) resolve with the seq stored the first time and are not stored again. Rejects with `TacError`
+   * code `UNAVAILABLE` when any entry is not durable: then nothing was acknowledged. The embedded journal
+   * stores a batch all or nothing; JetStream may have stored some entries, which a retry with the same
+   * ids stores exactly once.
    */
   append(entries: readonly AppendEntry[]): Promise<number[]>;
   /** Messages of `feedId` with seq > `afterSeq`, ascending, at most `limit`, expired ones left out. */

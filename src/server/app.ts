@@ -16,6 +16,8 @@ export interface AppDeps {
   ingestor: Ingestor;
   hub: Hub;
   access: AccessControl;
+  /** Whether the node can serve (journal usable, fan-out started); defaults to the journal's status. */
+  status?: () => { ready: boolean; reason?: string };
   events?: EventBus;
   /** The `Access-Control-Allow-Origin` for a request's Origin, or null for none (ALLOWED_ORIGINS). */
   corsOrigin?: (origin: string) => string | null;
@@ -35,6 +37,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const events = deps.events;
+  const status = deps.status ?? (() => deps.journal.status());
   if (events !== undefined) {
     app.use(async (c, next) => {
       if (!events.has("http")) return next();
@@ -59,14 +62,14 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/health", (c) => c.json({ status: "ok" }));
   app.get("/ready", (c) => {
-    const s = deps.journal.status();
+    const s = status();
     const body = { ready: s.ready, journal: deps.journal.kind, auth: deps.access.mode, reason: s.reason };
     return c.json(body, s.ready ? 200 : 503, s.ready ? {} : { "Retry-After": "1" });
   });
 
   // Before the journal is usable, ingestion and streaming answer 503 instead of hanging.
   app.use("/v1/*", async (_c, next) => {
-    const s = deps.journal.status();
+    const s = status();
     if (!s.ready) throw TacError.unavailable(`journal not ready: ${s.reason ?? "starting"}`, 1);
     await next();
   });

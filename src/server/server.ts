@@ -41,6 +41,7 @@ export class Tacstream {
   readonly context: NodeContext;
   readonly #plugins: Plugin[];
   #upgrade: Upgrade | undefined;
+  #stopped = false;
 
   constructor(opts: TacstreamOptions) {
     this.config = opts.config;
@@ -53,6 +54,7 @@ export class Tacstream {
       heartbeatIntervalMs: opts.config.HEARTBEAT_INTERVAL_MS,
       backpressureLimit: opts.config.BACKPRESSURE_LIMIT,
       opsPerSecond: opts.config.WS_OPS_PER_SECOND,
+      recentBytes: opts.config.RECENT_CACHE_BYTES,
       onError: (err, where) => log.error("hub error", { where, err }),
       events: this.events,
     };
@@ -86,6 +88,7 @@ export class Tacstream {
       hub: this.hub,
       access,
       events: this.events,
+      status: () => this.status(),
       ...(opts.parseJson === undefined ? {} : { parseJson: opts.parseJson }),
       maxPayload: opts.config.MAX_PAYLOAD,
       maxBatch: opts.config.MAX_BATCH,
@@ -111,12 +114,31 @@ export class Tacstream {
   async start(publisher: Publisher, upgrade: Upgrade): Promise<void> {
     this.#upgrade = upgrade;
     await this.journal.open();
-    await this.hub.start(publisher);
+    // A journal may open without being usable yet (NATS unreachable at start): the node then serves
+    // /health, answers 503 elsewhere, and starts fan-out as soon as the journal can say where it stands.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.hub.start(publisher);
+        break;
+      } catch (err) {
+        if (!(err instanceof TacError) || err.code !== ErrorCode.Unavailable || this.#stopped) throw err;
+        if (attempt === 0) this.log.warn("waiting for the journal", { reason: err.message });
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+      }
+    }
     for (const p of this.#plugins) await p.start?.(this.context);
   }
 
   /** Closes every socket (1001, or 1012 when draining for a restart) and closes the journal. */
+  /** Ready when the journal is usable and fan-out has started. */
+  status(): { ready: boolean; reason?: string } {
+    const s = this.journal.status();
+    if (!s.ready || this.hub.started) return s;
+    return { ready: false, reason: "starting fan-out" };
+  }
+
   async stop(code: number = CloseCode.GoingAway): Promise<void> {
+    this.#stopped = true;
     for (const p of [...this.#plugins].reverse()) await p.stop?.();
     this.hub.stop(code, code === CloseCode.ServiceRestart ? "service restart" : "server stopping");
     await this.journal.close();

@@ -78,65 +78,80 @@ describe("webhook in, WebSocket out", () => {
   });
 });
 
-describe("resume", () => {
-  test("since replays exactly what came after, then live, no gap, no duplicate", async () => {
-    const first = await postMessages(
-      srv.url,
-      "resume",
-      Array.from({ length: 20 }, (_, i) => ({ priority: "low", payload: i })),
-    );
-    const { seqs } = (await first.json()) as { seqs: number[] };
-    const since = seqs[9]!;
-    const s = await openSocket(`${srv.wsUrl}/v1/stream`);
-    s.send({ op: "subscribe", feeds: ["resume"], since: { resume: since } });
-    // Publish concurrently with the replay: the seam must hold.
-    const concurrent = postMessages(
-      srv.url,
-      "resume",
-      Array.from({ length: 20 }, (_, i) => ({ priority: "low", payload: 100 + i })),
-    );
-    const reply = await s.nextJson<{ feeds: Record<string, Json> }>();
-    expect(reply.feeds.resume).toMatchObject({ recovered: true });
-    expect(typeof reply.feeds.resume!.epoch).toBe("string");
-    await concurrent;
-    const got: number[] = [];
-    while (got.length < 30) got.push((await s.nextJson<Json>()).payload as number);
-    expect(got).toEqual([
-      ...Array.from({ length: 10 }, (_, i) => 10 + i),
-      ...Array.from({ length: 20 }, (_, i) => 100 + i),
-    ]);
-    s.close();
-  });
+/**
+ * Resume, twice: served from the hub's recent-message cache (the default), and from the journal alone
+ * (RECENT_CACHE_BYTES=0), which is the path of a client coming back from further than the cache holds.
+ */
+for (const [name, env] of [
+  ["from the recent cache", {}],
+  ["from the journal", { RECENT_CACHE_BYTES: "0" }],
+] as const) {
+  describe(`resume ${name}`, () => {
+    let srv: ServerProcess;
+    beforeAll(async () => {
+      srv = await startServer({ HEARTBEAT_INTERVAL_MS: "60000", ...env });
+    });
+    afterAll(() => srv.stop());
 
-  test("since beyond the head: typed error and recovered false", async () => {
-    const s = await openSocket(`${srv.wsUrl}/v1/stream`);
-    s.send({ op: "subscribe", feeds: ["resume"], since: 10_000_000 });
-    const err = await s.nextJson();
-    expect(err).toMatchObject({ type: "error", code: "SINCE_BEYOND_HEAD", feedId: "resume" });
-    const reply = await s.nextJson<{ feeds: Record<string, Json> }>();
-    expect(reply.feeds.resume).toMatchObject({ recovered: false });
-    s.close();
-  });
+    test("since replays exactly what came after, then live, no gap, no duplicate", async () => {
+      const first = await postMessages(
+        srv.url,
+        "resume",
+        Array.from({ length: 20 }, (_, i) => ({ priority: "low", payload: i })),
+      );
+      const { seqs } = (await first.json()) as { seqs: number[] };
+      const since = seqs[9]!;
+      const s = await openSocket(`${srv.wsUrl}/v1/stream`);
+      s.send({ op: "subscribe", feeds: ["resume"], since: { resume: since } });
+      // Publish concurrently with the replay: the seam must hold.
+      const concurrent = postMessages(
+        srv.url,
+        "resume",
+        Array.from({ length: 20 }, (_, i) => ({ priority: "low", payload: 100 + i })),
+      );
+      const reply = await s.nextJson<{ feeds: Record<string, Json> }>();
+      expect(reply.feeds.resume).toMatchObject({ recovered: true });
+      expect(typeof reply.feeds.resume!.epoch).toBe("string");
+      await concurrent;
+      const got: number[] = [];
+      while (got.length < 30) got.push((await s.nextJson<Json>()).payload as number);
+      expect(got).toEqual([
+        ...Array.from({ length: 10 }, (_, i) => 10 + i),
+        ...Array.from({ length: 20 }, (_, i) => 100 + i),
+      ]);
+      s.close();
+    });
 
-  test("an epoch from another journal voids the position", async () => {
-    const s = await openSocket(`${srv.wsUrl}/v1/stream`);
-    s.send({ op: "subscribe", feeds: ["resume"], since: 1, epoch: "not-this-one" });
-    const reply = await s.nextJson<{ feeds: Record<string, Json> }>();
-    expect(reply.feeds.resume).toMatchObject({ recovered: false, earliest: 1 });
-    s.close();
-  });
+    test("since beyond the head: typed error and recovered false", async () => {
+      const s = await openSocket(`${srv.wsUrl}/v1/stream`);
+      s.send({ op: "subscribe", feeds: ["resume"], since: 10_000_000 });
+      const err = await s.nextJson();
+      expect(err).toMatchObject({ type: "error", code: "SINCE_BEYOND_HEAD", feedId: "resume" });
+      const reply = await s.nextJson<{ feeds: Record<string, Json> }>();
+      expect(reply.feeds.resume).toMatchObject({ recovered: false });
+      s.close();
+    });
 
-  test("HTTP replay serves the same messages", async () => {
-    const res = await fetch(`${srv.url}/v1/feeds/resume/messages?since=0&limit=5`);
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { messages: Json[]; recovered: boolean; next: number };
-    expect(body.recovered).toBe(true);
-    expect(body.messages.map((m) => m.payload)).toEqual([0, 1, 2, 3, 4]);
-    expect(body.next).toBe(body.messages[4]!.seq as number);
-    const bad = await fetch(`${srv.url}/v1/feeds/resume/messages?limit=abc`);
-    expect(bad.status).toBe(422);
+    test("an epoch from another journal voids the position", async () => {
+      const s = await openSocket(`${srv.wsUrl}/v1/stream`);
+      s.send({ op: "subscribe", feeds: ["resume"], since: 1, epoch: "not-this-one" });
+      const reply = await s.nextJson<{ feeds: Record<string, Json> }>();
+      expect(reply.feeds.resume).toMatchObject({ recovered: false, earliest: 1 });
+      s.close();
+    });
+
+    test("HTTP replay serves the same messages", async () => {
+      const res = await fetch(`${srv.url}/v1/feeds/resume/messages?since=0&limit=5`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { messages: Json[]; recovered: boolean; next: number };
+      expect(body.recovered).toBe(true);
+      expect(body.messages.map((m) => m.payload)).toEqual([0, 1, 2, 3, 4]);
+      expect(body.next).toBe(body.messages[4]!.seq as number);
+      const bad = await fetch(`${srv.url}/v1/feeds/resume/messages?limit=abc`);
+      expect(bad.status).toBe(422);
+    });
   });
-});
+}
 
 describe("bad input fails alone", () => {
   test("HTTP: 400, 415, 413, 422 with the field path; nothing half-accepted", async () => {

@@ -125,7 +125,7 @@ export class GroupCommit {
       const old = shouldRollForAge(active.oldestAppendedAt, active.count, this.o.retention, this.o.now());
       if (!full && !old) return [active, null];
     }
-    const seg = Segment.create(this.o.dir, firstSeq);
+    const seg = Segment.open(this.o.dir, firstSeq);
     this.store.segments.push(seg);
     return [seg, active];
   }

@@ -34,7 +34,7 @@ export function recover(
   let records = 0;
   let truncatedBytes = 0;
   for (let i = 0; i < bases.length; i++) {
-    const seg = Segment.create(dir, bases[i]!);
+    const seg = Segment.open(dir, bases[i]!);
     const fileSize = fs.fstatSync(seg.fd).size;
     const scan = scanSegment(seg.fd, fileSize, lastSeq, (buf, view, at, fileOffset) => {
       const frameStart = at + RECORD_HEADER_SIZE;

@@ -45,8 +45,8 @@ export class Segment {
     this.size = size;
   }
 
-  /** Creates (or opens, never truncating) the file for a segment starting at `baseSeq`. */
-  static create(dir: string, baseSeq: number): Segment {
+  /** Opens the file of the segment starting at `baseSeq`, creating it if missing, never truncating it. */
+  static open(dir: string, baseSeq: number): Segment {
     const fd = fs.openSync(
       join(dir, segmentFileName(baseSeq)),
       fs.constants.O_RDWR | fs.constants.O_CREAT,
