@@ -89,7 +89,7 @@ test("R3: one of three NATS servers killed under load loses no acknowledged mess
   const acked = new Map<number, string>();
   let running = true;
   const producer = (async () => {
-    for (let i = 0; running; i++) {
+    while (running) {
       const body = Array.from({ length: 10 }, (_, k) => ({ ...threat(k), id: crypto.randomUUID() }));
       const res = await postMessages(srv.url, "r3", body);
       if (res.status === 202) {
