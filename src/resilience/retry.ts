@@ -1,28 +1,10 @@
 import { TacError } from "../protocol/errors.ts";
+import { backoff } from "./backoff.ts";
+
+export { backoff };
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-/**
- * The delay before retry number `step` (0 for the first retry): exponential growth from `minMs`, with
- * full jitter over the exponential part, never above `maxMs` — the formula of centrifuge-js, so the SDK
- * and the server back off alike:
- *
- *     min(maxMs, minMs + floor(random() × (min(maxMs, minMs × 2^step) + 1)))
- *
- * The `minMs` floor keeps a crowd of clients from retrying instantly; the jitter spreads them out.
- * @param random - returns [0, 1); injected so tests are exact.
- */
-export function backoff(
-  step: number,
-  minMs: number,
-  maxMs: number,
-  random: () => number = Math.random,
-): number {
-  const exponent = Math.min(Math.max(0, Math.floor(step)), 31);
-  const spread = Math.min(maxMs, minMs * 2 ** exponent);
-  return Math.min(maxMs, minMs + Math.floor(random() * (spread + 1)));
-}
 
 /** A `setTimeout` sleep that an `AbortSignal` cuts short. */
 export const sleep: Sleep = (ms, signal) =>

@@ -15,13 +15,14 @@ test(`the browser bundle of the SDK is at most ${BUDGET} bytes minified + gzippe
   expect(size).toBeLessThanOrEqual(BUDGET);
 });
 
-test("the SDK imports nothing from the server, and the protocol only where it is runtime-free", () => {
+test("the SDK imports nothing from the server: only runtime-free protocol and pure, import-free helpers", () => {
+  const shared = new Set(["../resilience/backoff.ts"]);
   const allowed = new Set(["frame.ts", "json.ts", "checksum.ts", "uuid.ts", "errors.ts"]);
   for (const file of readdirSync(CLIENT)) {
     const src = readFileSync(join(CLIENT, file), "utf8");
     for (const m of src.matchAll(/^(import|export)\s+(type\s+)?[^;]*?from\s+"([^"]+)"/gm)) {
       const [, , typeOnly, spec] = m;
-      if (spec!.startsWith("./")) continue;
+      if (spec!.startsWith("./") || shared.has(spec!)) continue;
       const proto = /^\.\.\/protocol\/([a-z-]+\.ts)$/.exec(spec!);
       expect(proto, `${file} imports ${spec}`).not.toBeNull();
       // message.ts holds the valibot schemas: types only.
@@ -29,4 +30,9 @@ test("the SDK imports nothing from the server, and the protocol only where it is
       else expect(allowed.has(proto![1]!), `${file} imports ${spec}`).toBe(true);
     }
   }
+});
+
+test("the shared helpers the SDK uses import nothing themselves", () => {
+  const src = readFileSync(join(CLIENT, "..", "resilience", "backoff.ts"), "utf8");
+  expect(src).not.toMatch(/^import /m);
 });
