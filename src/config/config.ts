@@ -59,6 +59,10 @@ export const ConfigSchema = v.object({
   LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error", "silent"]), "info"),
   ALLOWED_ORIGINS: v.optional(list, "*"),
   NODE_ENV: v.optional(str, "development"),
+  /** The feeds to poll and the webhook mappings (docs/feeds.md). */
+  FEEDS_FILE: v.optional(str),
+  /** Take the client address from this header (e.g. `fly-client-ip`) — only behind a proxy that sets it. */
+  CLIENT_IP_HEADER: v.optional(v.pipe(str, v.toLowerCase())),
   // Security (docs/security.md)
   TOKEN_SECRET: v.optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 bytes"))),
   TOKEN_PUBLIC_KEY_FILE: v.optional(str),

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import * as v from "valibot";
 import { ErrorCode, TacError } from "../protocol/errors.ts";
-import { FeedIdSchema } from "../protocol/message.ts";
+import { FeedIdSchema, PRIORITIES } from "../protocol/message.ts";
 import type { AccessControl } from "../server/access.ts";
 import type { EventBus } from "../server/events.ts";
 import { parseIngestBody } from "./body.ts";
@@ -55,7 +55,9 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono {
       try {
         const { ids, seqs } = await deps.ingestor.ingest(feedId, messages);
         const seconds = (performance.now() - t0) / 1000;
-        deps.events?.emit("ingest", { feedId, count: ids.length, seconds, ok: true });
+        const byPriority = [0, 0, 0, 0];
+        for (const m of messages) byPriority[PRIORITIES.indexOf(m.priority)]!++;
+        deps.events?.emit("ingest", { feedId, count: ids.length, seconds, ok: true, byPriority });
         deps.onPublished?.({ sub: caller.sub, feedId, grant, count: ids.length, ip });
         return c.json({ accepted: ids.length, ids, seqs }, 202);
       } catch (err) {

@@ -9,6 +9,7 @@ import type { SessionState } from "../hub/session.ts";
 import { bootNode } from "../server/bootstrap.ts";
 import type { Plugin } from "../server/plugin.ts";
 import { defaultPlugins } from "../server/plugins.ts";
+import type { Tacstream } from "../server/server.ts";
 import { Drain, type Running, runEntry } from "./shared.ts";
 
 type Ws = ServerWebSocket<SessionState>;
@@ -16,6 +17,7 @@ type Ws = ServerWebSocket<SessionState>;
 export interface BunNode extends Running {
   port: number;
   url: string;
+  node: Tacstream;
 }
 
 /** Starts a node on Bun; `plugins` replaces the default plugin list (tests mount extra ones). */
@@ -71,6 +73,7 @@ export async function main(
   log.info("ready", { journal: journal.kind });
   return {
     port: srv.port ?? 0,
+    node,
     url: `${tls === undefined ? "http" : "https"}://127.0.0.1:${srv.port}`,
     drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     stop: async () => {

@@ -6,6 +6,8 @@ import { streamRoutes, type Upgrade } from "../hub/routes.ts";
 import type { Ingestor } from "../ingest/ingestor.ts";
 import { ingestRoutes } from "../ingest/routes.ts";
 import type { Journal } from "../journal/journal.ts";
+import type { Logger } from "../observability/log.ts";
+import { requestId } from "../observability/request-id.ts";
 import { ErrorCode, TacError } from "../protocol/errors.ts";
 import type { AccessControl } from "./access.ts";
 import type { EventBus } from "./events.ts";
@@ -16,6 +18,8 @@ export interface AppDeps {
   ingestor: Ingestor;
   hub: Hub;
   access: AccessControl;
+  /** Gives every request an `X-Request-Id` and logs failed requests with it. */
+  logger?: Logger;
   /** Whether the node can serve (journal usable, fan-out started); defaults to the journal's status. */
   status?: () => { ready: boolean; reason?: string };
   events?: EventBus;
@@ -36,6 +40,7 @@ export interface AppDeps {
 /** The HTTP surface: web-standard, runtime-free; the runtime provides `upgrade` and serves `fetch`. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  if (deps.logger !== undefined) app.use(requestId(deps.logger));
   const events = deps.events;
   const status = deps.status ?? (() => deps.journal.status());
   if (events !== undefined) {

@@ -4,6 +4,7 @@ import type { Journal } from "../journal/journal.ts";
 import { createJournal } from "../journal/open.ts";
 import { createLogger, type Logger } from "../observability/log.ts";
 import { createSecurity, type Security } from "../security/access-control.ts";
+import type { AuditEvent } from "../security/audit.ts";
 import { parseJsonSafe } from "../security/safe-json.ts";
 import { EventBus } from "./events.ts";
 import type { Plugin } from "./plugin.ts";
@@ -39,16 +40,24 @@ export async function bootNode(
     logger: log,
     access: security.access,
     events,
-    clientIp: opts.clientIp,
+    clientIp: clientIpFrom(config.CLIENT_IP_HEADER, opts.clientIp),
     corsOrigin: (o) => security.origin.corsOrigin(o),
     parseJson: (text) => parseJsonSafe(text, { forbiddenKeys: "reject" }),
-    ...(audit === undefined
-      ? {}
-      : {
-          onPublished: (e: { sub: string; feedId: string; grant: string; count: number; ip: string }) =>
-            audit.log({ event: "publish", ...e }),
-        }),
+    ...(audit === undefined ? {} : { audit: (e: AuditEvent) => audit.log(e) }),
     plugins: opts.plugins?.(config) ?? [],
   });
   return { config, log, node, journal, security };
+}
+
+/**
+ * Behind a proxy every socket comes from the proxy's address, so per-IP limits and audit lines would all
+ * name it; CLIENT_IP_HEADER names the header the proxy puts the client's address in (Fly: fly-client-ip).
+ * Only set it behind such a proxy: a client reaching the node directly could otherwise choose its address.
+ */
+function clientIpFrom(
+  header: string | undefined,
+  socketIp: (req: Request) => string,
+): (req: Request) => string {
+  if (header === undefined) return socketIp;
+  return (req) => req.headers.get(header)?.split(",")[0]?.trim() || socketIp(req);
 }

@@ -5,7 +5,15 @@ export interface NodeEvents {
   /** A batch became durable and was fanned out; `publishedAt` is epoch ms just after publish. */
   fanout: { batch: readonly StoredMessage[]; publishedAt: number };
   /** An ingest request or poll finished (ok or not) in `seconds`. */
-  ingest: { feedId: string; count: number; seconds: number; ok: boolean; code?: string };
+  ingest: {
+    feedId: string;
+    count: number;
+    seconds: number;
+    ok: boolean;
+    code?: string;
+    /** Messages per priority rank (0 critical … 3 low). */
+    byPriority?: readonly number[];
+  };
   /** An HTTP request finished. */
   http: { method: string; route: string; status: number; seconds: number; code?: string };
   wsOpen: { sessionId: number; sub: string; ip: string; format: string };

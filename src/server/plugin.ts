@@ -4,6 +4,7 @@ import type { Hub } from "../hub/hub.ts";
 import type { Ingestor } from "../ingest/ingestor.ts";
 import type { Journal } from "../journal/journal.ts";
 import type { Logger } from "../observability/log.ts";
+import type { AuditEvent } from "../security/audit.ts";
 import type { AccessControl } from "./access.ts";
 import type { EventBus } from "./events.ts";
 
@@ -16,6 +17,10 @@ export interface NodeContext {
   access: AccessControl;
   events: EventBus;
   log: Logger;
+  /** The client address of a request, as the runtime (and CLIENT_IP_HEADER) sees it. */
+  clientIp(req: Request): string;
+  /** Records an audit event (no-op without AUDIT_LOG). */
+  audit(event: AuditEvent): void;
 }
 
 /**

@@ -1,8 +1,10 @@
 import type { Config } from "../config/config.ts";
 import { dashboardPlugin } from "../dashboard/mod.ts";
+import { feedsPlugin } from "../ingest/feeds/mod.ts";
+import { metricsPlugin } from "../observability/mod.ts";
 import type { Plugin } from "./plugin.ts";
 
 /** The plugins every runtime mounts, in order. */
-export function defaultPlugins(_config: Config): Plugin[] {
-  return [dashboardPlugin()];
+export function defaultPlugins(config: Config): Plugin[] {
+  return [metricsPlugin(), feedsPlugin({ file: config.FEEDS_FILE }), dashboardPlugin()];
 }

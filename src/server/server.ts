@@ -7,10 +7,13 @@ import { JournalIngestor } from "../ingest/pipeline.ts";
 import type { Journal } from "../journal/journal.ts";
 import { createLogger, type Logger } from "../observability/log.ts";
 import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
+import type { AuditEvent } from "../security/audit.ts";
 import { type AccessControl, OPEN_ACCESS } from "./access.ts";
 import { createApp } from "./app.ts";
 import { EventBus } from "./events.ts";
 import type { NodeContext, Plugin } from "./plugin.ts";
+
+type PublishedEvent = { sub: string; feedId: string; grant: string; count: number; ip: string };
 
 export interface TacstreamOptions {
   config: Config;
@@ -19,7 +22,8 @@ export interface TacstreamOptions {
   logger?: Logger;
   clientIp?: (req: Request) => string;
   corsOrigin?: (origin: string) => string | null;
-  onPublished?: (e: { sub: string; feedId: string; grant: string; count: number; ip: string }) => void;
+  /** Where audit events go (the security layer's audit log); dropped when absent. */
+  audit?: (event: AuditEvent) => void;
   plugins?: Plugin[];
   /** The node's event bus, when the caller wired listeners (security, audit) before the node existed. */
   events?: EventBus;
@@ -81,6 +85,8 @@ export class Tacstream {
       access,
       events: this.events,
       log,
+      clientIp: (req) => opts.clientIp?.(req) ?? "",
+      audit: opts.audit ?? (() => {}),
     };
     const deps = {
       journal: opts.journal,
@@ -89,6 +95,7 @@ export class Tacstream {
       access,
       events: this.events,
       status: () => this.status(),
+      logger: log,
       ...(opts.parseJson === undefined ? {} : { parseJson: opts.parseJson }),
       maxPayload: opts.config.MAX_PAYLOAD,
       maxBatch: opts.config.MAX_BATCH,
@@ -106,7 +113,9 @@ export class Tacstream {
       ...deps,
       ...(opts.clientIp === undefined ? {} : { clientIp: opts.clientIp }),
       ...(opts.corsOrigin === undefined ? {} : { corsOrigin: opts.corsOrigin }),
-      ...(opts.onPublished === undefined ? {} : { onPublished: opts.onPublished }),
+      ...(opts.audit === undefined
+        ? {}
+        : { onPublished: (e: PublishedEvent) => opts.audit?.({ event: "publish", ...e }) }),
     });
   }
 

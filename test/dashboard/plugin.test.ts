@@ -36,7 +36,9 @@ describe("dashboard plugin", () => {
     expect(html.startsWith("<!doctype html>")).toBe(true);
     expect(html).toContain('data-auth="disabled"');
     expect(html).toContain('data-default-feeds="kev,threats"');
-    expect(html).toContain('data-feeds-api="0"');
+    // The runtime's default plugins include the feeds API and /metrics: the page is told so.
+    expect(html).toContain('data-feeds-api="1"');
+    expect(html).toContain('data-metrics="1"');
     expect(html).toMatch(/src="\/dashboard\/app\.js\?v=[0-9a-f]{8}"/);
   });
 

@@ -1,0 +1,74 @@
+/**
+ * Fan-out: deliveries/s against the number of subscribers (1, 100, 1,000, and 10,000 idle + 100
+ * active) under closed-loop load, tacstream and the bare Bun publish baseline in the same run.
+ */
+
+import { checkFanout, FANOUT_COLUMNS, fanoutRow, ratioRow } from "./latency.ts";
+import { type BenchContext, describeOurs, startOurs, withTargets } from "./lib/context.ts";
+import { startTarget } from "./lib/procs.ts";
+import { fmt, type SuiteResult, type Table } from "./lib/results.ts";
+import { type FanoutResult, runFanout } from "./lib/scenario.ts";
+
+interface Step {
+  subscribers: number;
+  idle: number;
+}
+
+function steps(quick: boolean): Step[] {
+  if (quick) {
+    return [
+      { subscribers: 1, idle: 0 },
+      { subscribers: 50, idle: 0 },
+      { subscribers: 10, idle: 500 },
+    ];
+  }
+  return [
+    { subscribers: 1, idle: 0 },
+    { subscribers: 100, idle: 0 },
+    { subscribers: 1000, idle: 0 },
+    { subscribers: 100, idle: 10_000 },
+  ];
+}
+
+export async function run(ctx: BenchContext): Promise<SuiteResult> {
+  const failures: string[] = [];
+  const table: Table = {
+    title: `Fan-out at saturation (${describeOurs(ctx)} vs bare Bun publish), ms`,
+    columns: FANOUT_COLUMNS,
+    rows: [],
+  };
+  const data: Array<{ ours: FanoutResult; bare: FanoutResult }> = [];
+  for (const st of steps(ctx.quick)) {
+    const label =
+      st.idle > 0 ? `${fmt(st.idle)} idle + ${st.subscribers} active` : `${fmt(st.subscribers)} subs`;
+    // Fewer messages per second for many subscribers: the client process must keep up with the server.
+    const batch = st.subscribers >= 100 ? 50 : 100;
+    const spec = {
+      label,
+      build: ctx.build,
+      subscribers: st.subscribers,
+      idle: st.idle,
+      protocol: "binary" as const,
+      load: {
+        kind: "max" as const,
+        seconds: ctx.quick ? 1.5 : 8,
+        batch,
+        concurrency: st.subscribers >= 1000 ? 1 : 4,
+      },
+      warmupSeconds: ctx.quick ? 0.3 : 1,
+    };
+    const o = await withTargets(
+      () => startOurs(ctx),
+      (targets) => runFanout({ ...spec, targets }),
+    );
+    const b = await withTargets(
+      async () => [await startTarget("bare")],
+      (targets) => runFanout({ ...spec, targets }),
+    );
+    checkFanout(o, failures);
+    checkFanout(b, failures);
+    table.rows.push(fanoutRow(o, "tacstream"), fanoutRow(b, "bare"), ratioRow(label, o, b));
+    data.push({ ours: o, bare: b });
+  }
+  return { suite: "fanout", quick: ctx.quick, data: { steps: data }, tables: [table], failures, notes: [] };
+}

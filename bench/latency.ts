@@ -1,0 +1,182 @@
+/**
+ * Latency: fixed-rate webhook load (batches of 100, 256-byte payloads) into tacstream and into the bare
+ * `Bun.serve` + `publish` baseline, in the same run, with subscribers in a separate Node process.
+ * Reports e2e latency percentiles from the intended send time, deliveries/s, loss and server RSS.
+ */
+import { type BenchContext, describeOurs, startOurs, withTargets } from "./lib/context.ts";
+import { startTarget, type Target } from "./lib/procs.ts";
+import { fmt, mib, ms, ratio, type SuiteResult, type Table } from "./lib/results.ts";
+import { type FanoutResult, type Load, runFanout } from "./lib/scenario.ts";
+import { SubscriberProcess } from "./lib/subscribers.ts";
+
+interface Scenario {
+  label: string;
+  subscribers: number;
+  load: Load;
+}
+
+function scenarios(quick: boolean): Scenario[] {
+  const s = quick ? 1.5 : 10;
+  return [
+    {
+      label: `${quick ? "2k" : "10k"} msg/s, 10 binary subs`,
+      subscribers: 10,
+      load: { kind: "rate", rate: quick ? 2000 : 10_000, seconds: s, batch: 100 },
+    },
+    {
+      label: `${quick ? "2k" : "10k"} msg/s, ${quick ? 30 : 100} subs`,
+      subscribers: quick ? 30 : 100,
+      load: { kind: "rate", rate: quick ? 2000 : 10_000, seconds: s, batch: 100 },
+    },
+    {
+      label: `saturation, ${quick ? 20 : 100} subs`,
+      subscribers: quick ? 20 : 100,
+      load: { kind: "max", seconds: quick ? 1.5 : 10, batch: 100, concurrency: 4 },
+    },
+  ];
+}
+
+export function fanoutRow(r: FanoutResult, name: string): (string | number)[] {
+  return [
+    r.label,
+    name,
+    fmt(r.messagesPerSec),
+    fmt(r.deliveriesPerSec),
+    ms(r.e2e.p50),
+    ms(r.e2e.p99),
+    ms(r.e2e.p999),
+    ms(r.e2e.max),
+    fmt(r.loss),
+    mib(r.serverRssBytes),
+  ];
+}
+
+export function ratioRow(label: string, ours: FanoutResult, base: FanoutResult): (string | number)[] {
+  return [
+    label,
+    "ratio ours/bare",
+    ratio(ours.messagesPerSec, base.messagesPerSec),
+    ratio(ours.deliveriesPerSec, base.deliveriesPerSec),
+    ratio(ours.e2e.p50, base.e2e.p50),
+    ratio(ours.e2e.p99, base.e2e.p99),
+    ratio(ours.e2e.p999, base.e2e.p999),
+    ratio(ours.e2e.max, base.e2e.max),
+    "",
+    ratio(ours.serverRssBytes, base.serverRssBytes),
+  ];
+}
+
+export const FANOUT_COLUMNS = [
+  "scenario",
+  "server",
+  "msg/s",
+  "deliveries/s",
+  "p50",
+  "p99",
+  "p99.9",
+  "max",
+  "loss",
+  "RSS MiB",
+];
+
+export function checkFanout(r: FanoutResult, failures: string[]): void {
+  const where = `${r.label} on ${r.target}`;
+  if (r.loss !== 0)
+    failures.push(
+      `${where}: ${r.loss} of ${r.expected} deliveries lost (close codes ${JSON.stringify(r.closeCodes)})`,
+    );
+  if (r.errors !== 0) failures.push(`${where}: ${r.errors} ingest requests failed`);
+  if (r.acked === 0) failures.push(`${where}: no message was acknowledged`);
+}
+
+/** RSS added per idle connection: server RSS before and after opening `n` subscribed connections. */
+async function idleRss(
+  ctx: BenchContext,
+  targets: Target[],
+  n: number,
+): Promise<{ before: number; after: number; perConn: number }> {
+  const rssAll = () => targets.reduce((s, t) => s + t.rss(), 0);
+  const before = rssAll();
+  const procs: SubscriberProcess[] = [];
+  try {
+    for (let left = n; left > 0; left -= 9000) {
+      procs.push(
+        await SubscriberProcess.start(ctx.build, {
+          targets: targets.map((t) => ({ host: t.host, port: t.port })),
+          conns: Math.min(left, 9000),
+          feed: "idle",
+          protocol: "binary",
+          record: false,
+        }),
+      );
+    }
+    const after = rssAll();
+    return { before, after, perConn: (after - before) / n };
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+  }
+}
+
+export async function run(ctx: BenchContext): Promise<SuiteResult> {
+  const ours = describeOurs(ctx);
+  const failures: string[] = [];
+  const notes: string[] = [];
+  const table: Table = {
+    title: `E2E latency, ms (${ours} vs bare Bun publish)`,
+    columns: FANOUT_COLUMNS,
+    rows: [],
+  };
+  const pairs: Array<{ ours: FanoutResult; bare: FanoutResult }> = [];
+  const warmupSeconds = ctx.quick ? 0.3 : 2;
+  for (const sc of scenarios(ctx.quick)) {
+    const spec = {
+      label: sc.label,
+      build: ctx.build,
+      subscribers: sc.subscribers,
+      protocol: "binary" as const,
+      load: sc.load,
+      warmupSeconds,
+    };
+    const o = await withTargets(
+      () => startOurs(ctx),
+      (targets) => runFanout({ ...spec, targets }),
+    );
+    const b = await withTargets(
+      async () => [await startTarget("bare")],
+      (targets) => runFanout({ ...spec, targets }),
+    );
+    checkFanout(o, failures);
+    checkFanout(b, failures);
+    if (o.problems.length > 0)
+      failures.push(`${sc.label}: server logged ${o.problems.length} warnings/errors: ${o.problems[0]}`);
+    table.rows.push(fanoutRow(o, "tacstream"), fanoutRow(b, "bare"), ratioRow(sc.label, o, b));
+    pairs.push({ ours: o, bare: b });
+  }
+
+  const idleN = ctx.quick ? 1000 : 10_000;
+  const idleOurs = await withTargets(
+    () => startOurs(ctx),
+    (t) => idleRss(ctx, t, idleN),
+  );
+  const idleBare = await withTargets(
+    async () => [await startTarget("bare")],
+    (t) => idleRss(ctx, t, idleN),
+  );
+  const idle: Table = {
+    title: `${fmt(idleN)} idle connections: server memory`,
+    columns: ["server", "RSS before MiB", "RSS after MiB", "bytes/connection"],
+    rows: [
+      ["tacstream", mib(idleOurs.before), mib(idleOurs.after), fmt(idleOurs.perConn)],
+      ["bare", mib(idleBare.before), mib(idleBare.after), fmt(idleBare.perConn)],
+      ["ratio ours/bare", "", "", ratio(idleOurs.perConn, idleBare.perConn)],
+    ],
+  };
+  return {
+    suite: "latency",
+    quick: ctx.quick,
+    data: { scenarios: pairs, idle: { connections: idleN, tacstream: idleOurs, bare: idleBare } },
+    tables: [table, idle],
+    failures,
+    notes,
+  };
+}

@@ -1,0 +1,199 @@
+import { ErrorCode, TacError } from "../../protocol/errors.ts";
+import type { DlqFormat } from "../dlq/store.ts";
+import type { NormalizedItem } from "../item.ts";
+import {
+  type MispManifestEntry,
+  parseMispEvent,
+  parseMispManifest,
+  parseTaxiiEnvelope,
+} from "../parsers/mod.ts";
+import type { FeedConfig, FeedSourceKind } from "./config.ts";
+import type { EmitResult } from "./emit.ts";
+import type { Fetched } from "./fetch.ts";
+import { parseDocument } from "./parse.ts";
+import type { FeedState } from "./state.ts";
+
+/** What a source strategy may do during one poll; the poller supplies resilience and bookkeeping. */
+export interface PollContext {
+  feed: FeedConfig;
+  state: FeedState;
+  /** GET through the feed's rate limit, retry and circuit breaker. */
+  request(
+    url: string,
+    accept: string,
+    conditional?: { etag?: string; lastModified?: string },
+  ): Promise<Fetched>;
+  emit(items: readonly NormalizedItem[]): Promise<EmitResult>;
+  /** Persists `state` (call only once the journal holds what it describes). */
+  saveState(): Promise<void>;
+  /** Sends a document that failed to parse to the DLQ; returns the error to rethrow. */
+  deadLetter(format: DlqFormat, err: unknown, doc: Fetched): Promise<unknown>;
+  /** A 304 answer: the source had nothing new. */
+  notModified(): void;
+}
+
+export const ACCEPT: Record<Exclude<FeedSourceKind, "webhook">, string> = {
+  rss: "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5",
+  json: "application/json, */*;q=0.5",
+  stix: "application/stix+json;version=2.1, application/json;q=0.9",
+  taxii: "application/taxii+json;version=2.1",
+  misp: "application/json",
+  kev: "application/json",
+};
+
+/**
+ * The identity of an item for de-duplication. MISP events and STIX objects are versioned (their
+ * timestamp / `modified` moves when they change), and a new version is news; an RSS item is not.
+ */
+export function dedupKeyFor(kind: FeedSourceKind, item: NormalizedItem): string {
+  return kind === "misp" || kind === "stix" || kind === "taxii"
+    ? `${item.key}@${item.published ?? 0}`
+    : item.key;
+}
+
+function base(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+/** RSS/Atom/RDF, JSON APIs, STIX bundles, the KEV catalogue: one document, fetched conditionally. */
+async function pollDocument(ctx: PollContext): Promise<void> {
+  const { feed, state } = ctx;
+  const kind = feed.kind as Exclude<FeedSourceKind, "webhook" | "taxii" | "misp">;
+  const conditional: { etag?: string; lastModified?: string } = {};
+  if (state.etag !== undefined) conditional.etag = state.etag;
+  if (state.lastModified !== undefined) conditional.lastModified = state.lastModified;
+  const doc = await ctx.request(feed.url!, ACCEPT[kind], conditional);
+  if (doc.notModified) {
+    ctx.notModified();
+    return;
+  }
+  let items: NormalizedItem[];
+  let failure: unknown;
+  try {
+    items = parseDocument(kind, doc.bytes, doc.contentType, feed);
+  } catch (err) {
+    failure = await ctx.deadLetter(kind, err, doc);
+    items = [];
+  }
+  if (failure === undefined) await ctx.emit(items);
+  // A dead-lettered document counts as handled: its validators are kept so it is not fetched, and
+  // dead-lettered, again until it changes; the operator replays it from the DLQ.
+  if (doc.etag === undefined) delete state.etag;
+  else state.etag = doc.etag;
+  if (doc.lastModified === undefined) delete state.lastModified;
+  else state.lastModified = doc.lastModified;
+  await ctx.saveState();
+  if (failure !== undefined) throw failure;
+}
+
+/**
+ * TAXII 2.1 (§5.4 Get Objects): `{url}/collections/{id}/objects/?added_after=<cursor>`, following
+ * `more`/`next`; the cursor is the `X-TAXII-Date-Added-Last` of the last page ingested, saved per page
+ * so a restart resumes where the journal stopped.
+ */
+async function pollTaxii(ctx: PollContext): Promise<void> {
+  const { feed, state } = ctx;
+  const t = feed.taxii!;
+  const endpoint = `${base(feed.url!)}/collections/${encodeURIComponent(t.collection)}/objects/`;
+  let addedAfter = state.cursor ?? t.addedAfter;
+  let next: string | undefined;
+  for (let page = 0; page < t.maxPages; page++) {
+    const q = new URLSearchParams();
+    if (addedAfter !== undefined) q.set("added_after", addedAfter);
+    if (t.limit !== undefined) q.set("limit", String(t.limit));
+    if (next !== undefined) q.set("next", next);
+    const qs = q.toString();
+    const doc = await ctx.request(qs === "" ? endpoint : `${endpoint}?${qs}`, ACCEPT.taxii);
+    let envelope: ReturnType<typeof parseTaxiiEnvelope>;
+    try {
+      envelope = parseTaxiiEnvelope(doc.bytes);
+    } catch (err) {
+      throw await ctx.deadLetter("taxii", err, doc);
+    }
+    await ctx.emit(envelope.items);
+    const last = doc.headers.get("x-taxii-date-added-last");
+    if (last !== null && last !== "") {
+      state.cursor = last;
+      await ctx.saveState();
+    }
+    if (!envelope.more) return;
+    if (envelope.next !== undefined) {
+      next = envelope.next;
+      continue;
+    }
+    // Without `next` the server pages by date alone: the moved cursor is the way on, or there is none.
+    if (last === null || last === "" || last === addedAfter) return;
+    addedAfter = last;
+    next = undefined;
+  }
+}
+
+/**
+ * A MISP feed: `manifest.json`, then `{uuid}.json` for each event whose timestamp moved since it was
+ * last ingested (oldest change first, `misp.maxEvents` per poll).
+ */
+async function pollMisp(ctx: PollContext): Promise<void> {
+  const { feed, state } = ctx;
+  const root = base(feed.url!);
+  const conditional: { etag?: string; lastModified?: string } = {};
+  if (state.etag !== undefined) conditional.etag = state.etag;
+  if (state.lastModified !== undefined) conditional.lastModified = state.lastModified;
+  const manifestDoc = await ctx.request(`${root}/manifest.json`, ACCEPT.misp, conditional);
+  if (manifestDoc.notModified) {
+    ctx.notModified();
+    return;
+  }
+  let manifest: MispManifestEntry[];
+  try {
+    manifest = parseMispManifest(manifestDoc.bytes);
+  } catch (err) {
+    throw await ctx.deadLetter("misp", err, manifestDoc);
+  }
+  const events = state.events;
+  const changed = manifest.filter((e) => (events[e.uuid] ?? -1) < e.timestamp);
+  const batch = changed.slice(0, feed.misp.maxEvents);
+  let unsaved = 0;
+  let failure: unknown;
+  for (const entry of batch) {
+    let doc: Fetched;
+    try {
+      doc = await ctx.request(`${root}/${encodeURIComponent(entry.uuid)}.json`, ACCEPT.misp);
+    } catch (err) {
+      // An event the manifest lists but the server no longer has is skipped, not retried forever.
+      if (!(err instanceof TacError && err.code === ErrorCode.NotFound)) throw err;
+      events[entry.uuid] = entry.timestamp;
+      continue;
+    }
+    let items: NormalizedItem[] | undefined;
+    try {
+      items = parseMispEvent(doc.bytes);
+    } catch (err) {
+      failure = await ctx.deadLetter("misp", err, doc);
+    }
+    if (items !== undefined) await ctx.emit(items);
+    events[entry.uuid] = entry.timestamp;
+    if (++unsaved >= 50) {
+      unsaved = 0;
+      await ctx.saveState();
+    }
+  }
+  // Events gone from the manifest are forgotten, so the state stays the manifest's size.
+  const listed = new Set(manifest.map((e) => e.uuid));
+  for (const uuid of Object.keys(events)) if (!listed.has(uuid)) delete events[uuid];
+  // The manifest's validators are kept only once every change it lists is ingested.
+  if (batch.length === changed.length) {
+    if (manifestDoc.etag !== undefined) state.etag = manifestDoc.etag;
+    if (manifestDoc.lastModified !== undefined) state.lastModified = manifestDoc.lastModified;
+  }
+  await ctx.saveState();
+  if (failure !== undefined) throw failure;
+}
+
+export const SOURCES: Record<Exclude<FeedSourceKind, "webhook">, (ctx: PollContext) => Promise<void>> = {
+  rss: pollDocument,
+  json: pollDocument,
+  stix: pollDocument,
+  kev: pollDocument,
+  taxii: pollTaxii,
+  misp: pollMisp,
+};

@@ -1,0 +1,66 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import * as v from "valibot";
+
+/**
+ * What a feed must remember across restarts besides the keys it emitted: the validators of the last
+ * document (conditional GET), the TAXII cursor, the MISP event timestamps. Written only after the
+ * journal holds what it describes, so a crash can repeat work but never skip it.
+ */
+const StateSchema = v.object({
+  etag: v.optional(v.string()),
+  lastModified: v.optional(v.string()),
+  /** TAXII: the `X-TAXII-Date-Added-Last` of the last page ingested (`added_after` of the next poll). */
+  cursor: v.optional(v.string()),
+  /** MISP: event uuid → the timestamp (epoch ms) last ingested. */
+  events: v.optional(v.record(v.string(), v.number()), {}),
+});
+export type FeedState = v.InferOutput<typeof StateSchema>;
+
+/** A state read from elsewhere (the shared KV copy), or undefined when it is not one. */
+export function asFeedState(value: unknown): FeedState | undefined {
+  const r = v.safeParse(StateSchema, value);
+  return r.success ? r.output : undefined;
+}
+
+export class FeedStateFile {
+  readonly #path: string;
+  state: FeedState = { events: {} };
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  /** Loads the file; a missing or unreadable one starts afresh (the seen keys still prevent repeats). */
+  async load(): Promise<FeedState> {
+    try {
+      const r = v.safeParse(StateSchema, JSON.parse(await readFile(this.#path, "utf8")));
+      if (r.success) this.state = r.output;
+    } catch {
+      this.state = { events: {} };
+    }
+    return this.state;
+  }
+
+  /** Takes another holder's state as ours (a lease takeover); the object is replaced in place. */
+  adopt(next: FeedState): void {
+    for (const k of Object.keys(this.state) as (keyof FeedState)[]) delete this.state[k];
+    Object.assign(this.state, next);
+  }
+
+  /** Writes the current state atomically (temp file + rename); saves are serialised. */
+  save(): Promise<void> {
+    const text = JSON.stringify(this.state);
+    const next = this.#writing
+      .catch(() => undefined)
+      .then(async () => {
+        await mkdir(dirname(this.#path), { recursive: true });
+        const tmp = `${this.#path}.tmp`;
+        await writeFile(tmp, text);
+        await rename(tmp, this.#path);
+      });
+    this.#writing = next;
+    return next;
+  }
+}

@@ -1,0 +1,213 @@
+import * as v from "valibot";
+import { issuePath } from "../../protocol/message.ts";
+import { hashTypeOf, type IndicatorType, normalizeIndicator } from "../indicators/normalize.ts";
+import type { NormalizedItem } from "../item.ts";
+import { parseJsonObject, schemaError } from "./json-bytes.ts";
+import { patternIndicators } from "./stix-pattern.ts";
+
+/** Every STIX object has a type and an id; the rest is read defensively, field by field. */
+export const StixObjectSchema = v.looseObject({
+  type: v.pipe(v.string(), v.minLength(1)),
+  id: v.pipe(v.string(), v.minLength(1)),
+});
+const BundleSchema = v.looseObject({
+  type: v.literal("bundle"),
+  objects: v.optional(v.array(StixObjectSchema), []),
+});
+type StixObject = Record<string, unknown> & { type: string; id: string };
+
+/** The objects that become items, and how a title names them. */
+const LABELS: Record<string, string> = {
+  indicator: "Indicator",
+  malware: "Malware",
+  vulnerability: "Vulnerability",
+  report: "Report",
+  "attack-pattern": "Attack pattern",
+  campaign: "Campaign",
+  "threat-actor": "Threat actor",
+  "intrusion-set": "Intrusion set",
+  infrastructure: "Infrastructure",
+  "course-of-action": "Course of action",
+  tool: "Tool",
+};
+const TAG_FIELDS = [
+  "labels",
+  "indicator_types",
+  "malware_types",
+  "threat_actor_types",
+  "report_types",
+  "infrastructure_types",
+  "tool_types",
+];
+const MAX_RELATIONS = 10;
+const MAX_TAGS = 20;
+
+const str = (x: unknown): string | undefined => (typeof x === "string" ? x : undefined);
+const strs = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s) => typeof s === "string") : []);
+
+interface ExternalReference {
+  source_name?: unknown;
+  external_id?: unknown;
+  url?: unknown;
+}
+const refs = (o: StixObject): ExternalReference[] =>
+  Array.isArray(o.external_references)
+    ? o.external_references.filter((r): r is ExternalReference => r !== null && typeof r === "object")
+    : [];
+
+/** Indicators an observable (SCO) stands for: `ipv4-addr` → ipv4:…, `file` → its hashes. */
+const OBSERVABLE_TYPES: Record<string, IndicatorType> = {
+  "ipv4-addr": "ipv4",
+  "ipv6-addr": "ipv6",
+  "domain-name": "domain",
+  url: "url",
+  "email-addr": "email",
+};
+
+function observableIndicators(o: StixObject): string[] {
+  const value = str(o.value);
+  const type = Object.hasOwn(OBSERVABLE_TYPES, o.type) ? OBSERVABLE_TYPES[o.type] : undefined;
+  if (type !== undefined && value !== undefined) {
+    const i = normalizeIndicator(type, value);
+    return i === undefined ? [] : [i];
+  }
+  if (o.type === "file" && o.hashes !== null && typeof o.hashes === "object") {
+    const out: string[] = [];
+    for (const [alg, hex] of Object.entries(o.hashes as Record<string, unknown>)) {
+      const t = hashTypeOf(alg);
+      const i = t !== undefined && typeof hex === "string" ? normalizeIndicator(t, hex) : undefined;
+      if (i !== undefined) out.push(i);
+    }
+    return out;
+  }
+  return [];
+}
+
+function ownIndicators(o: StixObject): string[] {
+  if (o.type === "indicator") {
+    const pattern = str(o.pattern);
+    const type = str(o.pattern_type) ?? "stix";
+    return pattern !== undefined && type === "stix" ? patternIndicators(pattern) : [];
+  }
+  if (o.type === "vulnerability") {
+    const out = new Set<string>();
+    for (const r of refs(o)) {
+      const id = str(r.external_id);
+      if (str(r.source_name)?.toLowerCase() === "cve" && id !== undefined) {
+        const cve = normalizeIndicator("cve", id);
+        if (cve !== undefined) out.add(cve);
+      }
+    }
+    const byName = normalizeIndicator("cve", str(o.name) ?? "");
+    if (byName !== undefined) out.add(byName);
+    return [...out];
+  }
+  return observableIndicators(o);
+}
+
+function tagsOf(o: StixObject): string[] {
+  const tags = new Set<string>();
+  for (const field of TAG_FIELDS) for (const t of strs(o[field])) tags.add(t);
+  for (const r of refs(o)) {
+    const id = str(r.external_id);
+    if (str(r.source_name) === "mitre-attack" && id !== undefined) tags.add(id);
+  }
+  return [...tags].slice(0, MAX_TAGS);
+}
+
+function nameOf(o: StixObject): string {
+  return str(o.name)?.trim() || (o.type === "indicator" ? str(o.pattern)?.trim() : undefined) || o.id;
+}
+
+/** "indicates malware Poison Ivy; uses attack-pattern Spear phishing" — the relations a reader needs. */
+function relationText(lines: string[] | undefined): string {
+  if (lines === undefined || lines.length === 0) return "";
+  const shown = lines.slice(0, MAX_RELATIONS).join("; ");
+  const more = lines.length > MAX_RELATIONS ? `; and ${lines.length - MAX_RELATIONS} more` : "";
+  return `Related: ${shown}${more}.`;
+}
+
+/**
+ * STIX 2.1 objects → items: one per indicator, malware, tool, vulnerability, report, attack-pattern,
+ * campaign, threat-actor, intrusion-set, infrastructure and course-of-action; revoked objects skipped.
+ * Relationships (and identities, marking definitions, observables) make no item of their own: a
+ * relationship to an observable adds its indicators to the source (infrastructure `consists-of`
+ * ipv4-addr), one to another object is summarised in the source's description; a report carries the
+ * indicators of the objects it references.
+ */
+export function stixObjectsToItems(objects: readonly StixObject[]): NormalizedItem[] {
+  const byId = new Map<string, StixObject>();
+  for (const o of objects) byId.set(o.id, o);
+  const linked = new Map<string, Set<string>>();
+  const related = new Map<string, string[]>();
+  for (const r of objects) {
+    if (r.type !== "relationship") continue;
+    const source = str(r.source_ref);
+    const target = byId.get(str(r.target_ref) ?? "");
+    if (source === undefined || target === undefined) continue;
+    if (!Object.hasOwn(LABELS, target.type)) {
+      const set = linked.get(source) ?? new Set<string>();
+      for (const i of observableIndicators(target)) set.add(i);
+      linked.set(source, set);
+    } else {
+      const lines = related.get(source) ?? [];
+      lines.push(`${str(r.relationship_type) ?? "related-to"} ${target.type} ${nameOf(target)}`);
+      related.set(source, lines);
+    }
+  }
+  const items: NormalizedItem[] = [];
+  for (const o of objects) {
+    const label = Object.hasOwn(LABELS, o.type) ? LABELS[o.type] : undefined;
+    if (label === undefined || o.revoked === true) continue;
+    const indicators = new Set([...ownIndicators(o), ...(linked.get(o.id) ?? [])]);
+    if (o.type === "report") {
+      for (const ref of strs(o.object_refs)) {
+        const target = byId.get(ref);
+        if (target !== undefined) for (const i of ownIndicators(target)) indicators.add(i);
+      }
+    }
+    const description = [str(o.description)?.trim() ?? "", relationText(related.get(o.id))]
+      .filter((s) => s.length > 0)
+      .join("\n");
+    const item: NormalizedItem = {
+      key: o.id,
+      title: o.type === "report" ? nameOf(o) : `${label}: ${nameOf(o)}`,
+      description,
+      indicators: [...indicators],
+    };
+    const link = refs(o)
+      .map((r) => str(r.url))
+      .find((u) => u !== undefined);
+    if (link !== undefined) item.link = link;
+    const when = Date.parse(
+      str(o.type === "report" ? o.published : undefined) ?? str(o.modified) ?? str(o.created) ?? "",
+    );
+    if (Number.isFinite(when)) item.published = when;
+    if (typeof o.confidence === "number" && o.confidence >= 0 && o.confidence <= 100) {
+      item.confidence = o.confidence / 100;
+    }
+    const tags = tagsOf(o);
+    if (tags.length > 0) item.tags = tags;
+    items.push(item);
+  }
+  return items;
+}
+
+/** Validates a list of STIX objects (from a bundle or a TAXII envelope); the error names the bad one. */
+export function validateStixObjects(value: unknown, what: string, prefix: string): StixObject[] {
+  const r = v.safeParse(v.array(StixObjectSchema), value);
+  if (r.success) return r.output as StixObject[];
+  const issue = r.issues[0];
+  throw schemaError(what, `${prefix}${issuePath(issue)}`, issue.message);
+}
+
+/** A STIX 2.1 bundle (`{"type":"bundle","objects":[…]}`) → items. */
+export function parseStixBundle(bytes: Uint8Array): NormalizedItem[] {
+  const value = parseJsonObject(bytes, "STIX bundle");
+  const r = v.safeParse(BundleSchema, value);
+  if (!r.success) {
+    const issue = r.issues[0];
+    throw schemaError("not a STIX 2.1 bundle", issuePath(issue), issue.message);
+  }
+  return stixObjectsToItems(r.output.objects as StixObject[]);
+}

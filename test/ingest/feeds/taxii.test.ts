@@ -1,0 +1,158 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { feedsPlugin, parseFeedsConfig } from "../../../src/ingest/feeds/mod.ts";
+import { fixture, startNode, startUpstream, type TestNode, type Upstream } from "./node.ts";
+
+interface StixObject {
+  id: string;
+  type: string;
+  [k: string]: unknown;
+}
+
+const bundle = (name: string) =>
+  (JSON.parse(new TextDecoder().decode(fixture("threat", "stix", name))) as { objects: StixObject[] })
+    .objects;
+
+/**
+ * A TAXII 2.1 collection served as §5.4 says: objects ordered by date_added, `added_after` strictly
+ * after, `limit`, `more`, `next`, and the X-TAXII-Date-Added-First/Last headers.
+ */
+class Collection {
+  readonly objects: Array<{ added: string; object: StixObject }> = [];
+  #t = Date.parse("2025-01-01T00:00:00.000Z");
+  /** Page by `next` tokens (true) or by added_after alone (false). */
+  useNext = true;
+
+  add(objects: StixObject[]): void {
+    for (const object of objects) {
+      this.#t += 1000;
+      this.objects.push({ added: new Date(this.#t).toISOString(), object });
+    }
+  }
+
+  serve(req: Request): Response {
+    if (req.headers.get("accept") !== "application/taxii+json;version=2.1") {
+      return new Response("not acceptable", { status: 406 });
+    }
+    const q = new URL(req.url).searchParams;
+    const after = q.get("added_after");
+    const limit = Number(q.get("limit") ?? "100");
+    const offset = Number(q.get("next") ?? "0");
+    const matching = this.objects.filter((o) => after === null || o.added > after);
+    const page = matching.slice(offset, offset + limit);
+    const more = offset + limit < matching.length;
+    const body: Record<string, unknown> = { more, objects: page.map((p) => p.object) };
+    if (more && this.useNext) body.next = String(offset + limit);
+    const headers: Record<string, string> = { "content-type": "application/taxii+json;version=2.1" };
+    if (page.length > 0) {
+      headers["X-TAXII-Date-Added-First"] = page[0]!.added;
+      headers["X-TAXII-Date-Added-Last"] = page.at(-1)!.added;
+    }
+    return new Response(JSON.stringify(body), { headers });
+  }
+}
+
+let up: Upstream;
+let node: TestNode | undefined;
+const PATH = "/api1/collections/c-1/objects/";
+
+beforeAll(() => {
+  up = startUpstream();
+});
+afterAll(() => up.stop());
+afterEach(async () => {
+  await node?.stop(true);
+  node = undefined;
+});
+
+async function taxiiNode(taxii: Record<string, unknown>, dataDir?: string): Promise<TestNode> {
+  const feeds = parseFeedsConfig({
+    feeds: [
+      { id: "intel.taxii", kind: "taxii", url: `${up.url}/api1/`, taxii: { collection: "c-1", ...taxii } },
+    ],
+  });
+  const plugin = feedsPlugin({ feeds, schedule: false, sleep: async () => {} });
+  node = await startNode(plugin, dataDir === undefined ? {} : { dataDir });
+  return node;
+}
+
+const taxiiRequests = () =>
+  up.requests.filter((r) => r.path.startsWith(PATH)).map((r) => new URL(`http://x${r.path}`));
+
+describe("TAXII 2.1 polling", () => {
+  test("follows more/next, keeps the cursor across a restart and asks only for what is new", async () => {
+    const c = new Collection();
+    c.add(bundle("poisonivy.json")); // 155 objects, 64 of which make items
+    up.route(PATH, (req) => c.serve(req));
+    up.requests.length = 0;
+    const a = await taxiiNode({ limit: 20 });
+    const s1 = await a.plugin.pollNow("intel.taxii");
+    expect(s1.lastError).toBeNull();
+    expect(s1.items).toBe(64);
+    const reqs = taxiiRequests();
+    expect(reqs.length).toBe(8);
+    expect(reqs[0]!.searchParams.get("added_after")).toBeNull();
+    expect(reqs.slice(1).map((u) => u.searchParams.get("next"))).toEqual([
+      "20",
+      "40",
+      "60",
+      "80",
+      "100",
+      "120",
+      "140",
+    ]);
+    const last = c.objects.at(-1)!.added;
+    expect(s1.cursor.taxii).toBe(last);
+
+    const dir = a.dataDir;
+    await a.stop();
+    c.add(
+      bundle("apt1.json")
+        .filter((o) => o.type === "indicator")
+        .slice(0, 5),
+    );
+    up.requests.length = 0;
+    const b = await taxiiNode({ limit: 20 }, dir);
+    expect(b.plugin.statuses()[0]!.cursor.taxii).toBe(last);
+    const s2 = await b.plugin.pollNow("intel.taxii");
+    expect(s2.items).toBe(5);
+    const again = taxiiRequests();
+    expect(again.length).toBe(1);
+    expect(again[0]!.searchParams.get("added_after")).toBe(last);
+    expect((await b.messages("intel.taxii")).length).toBe(69);
+  });
+
+  test("maxPages bounds one poll; the next poll resumes from the cursor; paging by date works without next", async () => {
+    const c = new Collection();
+    c.useNext = false;
+    c.add(bundle("poisonivy.json"));
+    up.route(PATH, (req) => c.serve(req));
+    up.requests.length = 0;
+    const n = await taxiiNode({ limit: 50, maxPages: 2, addedAfter: "2024-12-31T00:00:00Z" });
+    const s1 = await n.plugin.pollNow("intel.taxii");
+    expect(taxiiRequests().length).toBe(2);
+    expect(taxiiRequests()[0]!.searchParams.get("added_after")).toBe("2024-12-31T00:00:00Z");
+    expect(s1.cursor.taxii).toBe(c.objects[99]!.added);
+    const s2 = await n.plugin.pollNow("intel.taxii");
+    expect(taxiiRequests()[2]!.searchParams.get("added_after")).toBe(c.objects[99]!.added);
+    expect(s2.cursor.taxii).toBe(c.objects[154]!.added);
+    expect(s2.items).toBe(64);
+    expect(s2.duplicates).toBe(0);
+  });
+
+  test("a page that is not an envelope is dead-lettered and the cursor stays", async () => {
+    up.route(
+      PATH,
+      () =>
+        new Response('{"more": "yes"}', {
+          headers: { "content-type": "application/taxii+json;version=2.1" },
+        }),
+    );
+    const n = await taxiiNode({});
+    const s = await n.plugin.pollNow("intel.taxii");
+    expect(s.lastError).toContain("not a TAXII 2.1 envelope");
+    expect(s.cursor.taxii).toBeUndefined();
+    const [entry] = n.plugin.dlq!.list({ limit: 5 }).entries;
+    expect(entry?.format).toBe("taxii");
+    expect(entry?.path).toBe("more");
+  });
+});
