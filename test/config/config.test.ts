@@ -55,7 +55,12 @@ test("the server refuses a bad config with one line on stderr and exit code 2", 
 test("production refuses to start without auth and encryption, saying what is missing", async () => {
   const proc = Bun.spawn([process.execPath, "src/runtime/bun.ts"], {
     cwd: join(import.meta.dir, "..", ".."),
-    env: { ...process.env, NODE_ENV: "production", PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), "ts-prod-")) },
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: "0",
+      DATA_DIR: mkdtempSync(join(tmpdir(), "ts-prod-")),
+    },
     stderr: "pipe",
     stdout: "pipe",
   });
