@@ -16,7 +16,7 @@ import { parseKev } from "../src/ingest/parsers/kev.ts";
 import { parseRss } from "../src/ingest/parsers/rss.ts";
 import { parseStixBundle } from "../src/ingest/parsers/stix.ts";
 
-const FIXTURES = process.env.TACSTREAM_FIXTURES ?? "/work/shared/fixtures";
+const FIXTURES = process.env.TACSTREAM_FIXTURES ?? join(import.meta.dir, "..", "..", "shared", "fixtures");
 const SECONDS = Number(process.argv[2] ?? 3);
 const OUT = join(import.meta.dir, "results", "parse.json");
 

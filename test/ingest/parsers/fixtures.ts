@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The shared, read-only fixtures (real feeds and threat data); override with TACSTREAM_FIXTURES. */
-export const FIXTURES = process.env.TACSTREAM_FIXTURES ?? "/work/shared/fixtures";
+export const FIXTURES =
+  process.env.TACSTREAM_FIXTURES ?? join(import.meta.dir, "..", "..", "..", "..", "shared", "fixtures");
 
 export function fixture(...parts: string[]): Uint8Array {
   return readFileSync(join(FIXTURES, ...parts));
