@@ -64,25 +64,46 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Encodes a frame; the CRC32 of the payload is computed here, once per message. */
 export function encodeFrame(f: FrameFields, feedIdBytes: Uint8Array = encoder.encode(f.feedId)): Uint8Array {
-  if (feedIdBytes.length > MAX_FEED_ID_BYTES) throw new RangeError("feedId longer than 65535 bytes");
-  const total = HEADER_SIZE + feedIdBytes.length + f.payload.length;
-  const buf = new Uint8Array(total);
-  const view = new DataView(buf.buffer);
-  buf[0] = FRAME_MAGIC_0;
-  buf[1] = FRAME_MAGIC_1;
-  buf[2] = FRAME_VERSION;
-  buf[3] = MESSAGE_TYPES.indexOf(f.type);
-  buf[4] = PRIORITIES.indexOf(f.priority);
-  buf[5] = f.flags ?? 0;
-  view.setUint16(Offset.feedIdLength, feedIdBytes.length);
-  writeSeq(buf, f.seq ?? 0);
-  view.setFloat64(Offset.timestamp, f.timestamp);
-  buf.set(f.id.subarray(0, 16), Offset.id);
-  view.setUint32(Offset.checksum, crc32(f.payload));
-  view.setUint32(Offset.payloadLength, f.payload.length);
-  buf.set(feedIdBytes, HEADER_SIZE);
-  buf.set(f.payload, HEADER_SIZE + feedIdBytes.length);
+  const buf = new Uint8Array(frameSize(feedIdBytes.length, f.payload.length));
+  writeFrame(buf, new DataView(buf.buffer), 0, f, feedIdBytes, f.payload);
   return buf;
+}
+
+export function frameSize(feedIdBytes: number, payloadBytes: number): number {
+  return HEADER_SIZE + feedIdBytes + payloadBytes;
+}
+
+/**
+ * Writes a whole frame at `offset` of `buf` (whose DataView is `view`) and returns the offset after it.
+ * The ingest path writes a batch's frames back to back into one buffer with it: one allocation per
+ * request, not one per message. `f.id` may already be in place (`id` undefined): ids written straight
+ * into the buffer are not copied again.
+ */
+export function writeFrame(
+  buf: Uint8Array,
+  view: DataView,
+  offset: number,
+  f: Omit<FrameFields, "payload" | "id"> & { id?: Uint8Array },
+  feedIdBytes: Uint8Array,
+  payload: Uint8Array,
+): number {
+  if (feedIdBytes.length > MAX_FEED_ID_BYTES) throw new RangeError("feedId longer than 65535 bytes");
+  buf[offset] = FRAME_MAGIC_0;
+  buf[offset + 1] = FRAME_MAGIC_1;
+  buf[offset + 2] = FRAME_VERSION;
+  buf[offset + 3] = MESSAGE_TYPES.indexOf(f.type);
+  buf[offset + 4] = PRIORITIES.indexOf(f.priority);
+  buf[offset + 5] = f.flags ?? 0;
+  view.setUint16(offset + Offset.feedIdLength, feedIdBytes.length);
+  view.setUint32(offset + Offset.seq, Math.floor((f.seq ?? 0) / 0x100000000));
+  view.setUint32(offset + Offset.seq + 4, (f.seq ?? 0) >>> 0);
+  view.setFloat64(offset + Offset.timestamp, f.timestamp);
+  if (f.id !== undefined) buf.set(f.id.subarray(0, 16), offset + Offset.id);
+  view.setUint32(offset + Offset.checksum, crc32(payload));
+  view.setUint32(offset + Offset.payloadLength, payload.length);
+  buf.set(feedIdBytes, offset + HEADER_SIZE);
+  buf.set(payload, offset + HEADER_SIZE + feedIdBytes.length);
+  return offset + HEADER_SIZE + feedIdBytes.length + payload.length;
 }
 
 /**

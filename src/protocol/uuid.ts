@@ -9,23 +9,27 @@ const POOL = new Uint8Array(16 * 512);
 let poolPos = POOL.length;
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
-export function uuidv7Bytes(now: number = Date.now(), out: Uint8Array = new Uint8Array(16)): Uint8Array {
+export function uuidv7Bytes(
+  now: number = Date.now(),
+  out: Uint8Array = new Uint8Array(16),
+  offset = 0,
+): Uint8Array {
   if (poolPos + 10 > POOL.length) {
     crypto.getRandomValues(POOL);
     poolPos = 0;
   }
   const hi = Math.floor(now / 0x100000000);
   const lo = now >>> 0;
-  out[0] = (hi >>> 8) & 0xff;
-  out[1] = hi & 0xff;
-  out[2] = (lo >>> 24) & 0xff;
-  out[3] = (lo >>> 16) & 0xff;
-  out[4] = (lo >>> 8) & 0xff;
-  out[5] = lo & 0xff;
-  out.set(POOL.subarray(poolPos, poolPos + 10), 6);
+  out[offset] = (hi >>> 8) & 0xff;
+  out[offset + 1] = hi & 0xff;
+  out[offset + 2] = (lo >>> 24) & 0xff;
+  out[offset + 3] = (lo >>> 16) & 0xff;
+  out[offset + 4] = (lo >>> 8) & 0xff;
+  out[offset + 5] = lo & 0xff;
+  for (let i = 0; i < 10; i++) out[offset + 6 + i] = POOL[poolPos + i]!;
   poolPos += 10;
-  out[6] = 0x70 | (out[6]! & 0x0f);
-  out[8] = 0x80 | (out[8]! & 0x3f);
+  out[offset + 6] = 0x70 | (out[offset + 6]! & 0x0f);
+  out[offset + 8] = 0x80 | (out[offset + 8]! & 0x3f);
   return out;
 }
 
@@ -41,9 +45,9 @@ export function isUuid(s: string): boolean {
 }
 
 /** Parses a canonical UUID string into 16 bytes; the caller validates with {@link isUuid} first. */
-export function uuidFromString(s: string, out: Uint8Array = new Uint8Array(16)): Uint8Array {
+export function uuidFromString(s: string, out: Uint8Array = new Uint8Array(16), offset = 0): Uint8Array {
   const hex = s.replaceAll("-", "");
-  for (let i = 0; i < 16; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < 16; i++) out[offset + i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
 }
 
