@@ -1,5 +1,11 @@
 import type { StoredMessage } from "../journal/journal.ts";
 
+/**
+ * What one cached message costs beyond its frame bytes: the entry, the StoredMessage and the typed-array
+ * view objects. Counted so the budget is close to the memory really held, not just the payload bytes.
+ */
+const ENTRY_OVERHEAD = 192;
+
 /** A fanned-out message kept for resumes; its JSON text is built at most once, then shared. */
 export interface Recent {
   m: StoredMessage;
@@ -78,7 +84,7 @@ export class RecentMessages {
       this.#byFeed.set(m.feedId, q);
     }
     q.push(entry);
-    this.#bytes += m.frame.byteLength;
+    this.#bytes += m.frame.byteLength + ENTRY_OVERHEAD;
     while (this.#bytes > this.#budget) this.#evict();
     return entry;
   }
@@ -101,7 +107,7 @@ export class RecentMessages {
   #evict(): void {
     const old = this.#all.shift();
     if (old === undefined) return;
-    this.#bytes -= old.m.frame.byteLength;
+    this.#bytes -= old.m.frame.byteLength + ENTRY_OVERHEAD;
     this.#floor = old.m.seq;
     const q = this.#byFeed.get(old.m.feedId);
     q?.shift();

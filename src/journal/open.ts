@@ -30,5 +30,8 @@ export async function createJournal(config: Config, log?: Logger): Promise<Journ
     fsync: config.JOURNAL_FSYNC,
     fsyncIntervalMs: config.JOURNAL_FSYNC_INTERVAL_MS,
     retention,
+    // The hub keeps the newest frames for resumes itself (RECENT_CACHE_BYTES); the journal's own cache
+    // only has to cover replays from a little further back.
+    cacheBytes: 16 * 1024 * 1024,
   });
 }

@@ -21,11 +21,11 @@ test("holds every message above its floor, per feed, in order", () => {
   expect(r.after("none", 10)).toEqual([]);
 });
 
-test("evicts oldest first within the byte budget and raises the floor", () => {
-  const r = new RecentMessages(1_000);
+test("evicts oldest first within the byte budget (frames plus per-entry overhead) and raises the floor", () => {
+  const r = new RecentMessages(10 * (100 + 192));
   r.reset(0);
   for (let s = 1; s <= 25; s++) r.add(msg(s, s % 3 === 0 ? "a" : "b"));
-  expect(r.bytes).toBeLessThanOrEqual(1_000);
+  expect(r.bytes).toBeLessThanOrEqual(10 * (100 + 192));
   expect(r.floor).toBe(15);
   expect(r.after("a", r.floor).map((e) => e.m.seq)).toEqual([18, 21, 24]);
   expect(r.after("b", r.floor).map((e) => e.m.seq)).toEqual([16, 17, 19, 20, 22, 23, 25]);
@@ -41,7 +41,7 @@ test("a zero budget caches nothing and keeps the floor at the newest seq", () =>
 });
 
 test("long runs compact without losing order", () => {
-  const r = new RecentMessages(100 * 5_000);
+  const r = new RecentMessages((100 + 192) * 5_000);
   r.reset(0);
   for (let s = 1; s <= 50_000; s++) r.add(msg(s, "f"));
   expect(r.floor).toBe(45_000);
