@@ -62,7 +62,10 @@ export function createApp(deps: AppDeps): Hono {
   app.use(secureHeaders({ crossOriginResourcePolicy: false }));
   const corsOrigin = deps.corsOrigin;
   if (corsOrigin !== undefined) {
-    const corsHeaders = cors({ origin: (o) => corsOrigin(o), allowHeaders: ["Authorization", "Content-Type"] });
+    const corsHeaders = cors({
+      origin: (o) => corsOrigin(o),
+      allowHeaders: ["Authorization", "Content-Type"],
+    });
     // Only browsers send Origin; sources posting webhooks server-to-server skip the CORS work entirely.
     app.use("/v1/*", (c, next) => (c.req.raw.headers.has("origin") ? corsHeaders(c, next) : next()));
   }

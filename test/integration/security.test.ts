@@ -188,7 +188,10 @@ describe("refusals are counted", () => {
   test("/metrics counts every rejected credential by reason", async () => {
     const text = await (await fetch(`${srv.url}/metrics`)).text();
     const count = (reason: string) => {
-      const m = new RegExp(`^tacstream_auth_rejected_total\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)`, "m").exec(text);
+      const m = new RegExp(
+        `^tacstream_auth_rejected_total\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)`,
+        "m",
+      ).exec(text);
       return Number(m?.[1] ?? 0);
     };
     // Each refused on publish and on upgrade above; origin, grants and replays too.
