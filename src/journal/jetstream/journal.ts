@@ -129,11 +129,14 @@ export class JetStreamJournal implements Journal {
         continue;
       }
       firstIndex?.set(e.id, i);
-      acks[i] = js.publish(prefix + e.feedId, e.frame, {
-        msgID: e.id,
-        headers: publishHeaders(e),
-        timeout: this.o.requestTimeoutMs,
-      });
+      const h = publishHeaders(e);
+      acks[i] = js.publish(
+        prefix + e.feedId,
+        e.frame,
+        h === undefined
+          ? { msgID: e.id, timeout: this.o.requestTimeoutMs }
+          : { msgID: e.id, headers: h, timeout: this.o.requestTimeoutMs },
+      );
     }
     let results: PubAck[];
     let abort: (err: TacError) => void = () => {};

@@ -4,17 +4,17 @@ import { framePriority, writeSeq } from "../../protocol/frame.ts";
 import type { AppendEntry, StoredMessage } from "../journal.ts";
 
 /**
- * Headers stored beside each frame so a reader (ours, or `nats stream view`) sees priority and expiry
- * without decoding the payload. `Nats-Msg-Id` (the de-duplication key) is set by the publish itself.
+ * Epoch ms after which the message is not replayed, stored beside the frame so replays skip expired
+ * messages without decoding the payload; absent when it never expires. `Nats-Msg-Id` (the
+ * de-duplication key) is set by the publish itself. Priority needs no header: it is byte 4 of the frame.
+ * (A header per message costs ≈ 10 % of append throughput; only expiry earns one.)
  */
-export const PriorityHeader = "Tac-Priority";
-/** Epoch ms after which the message is not replayed; absent when it never expires. */
 export const ExpiresHeader = "Tac-Expires";
 
-export function publishHeaders(entry: AppendEntry): MsgHdrs {
+export function publishHeaders(entry: AppendEntry): MsgHdrs | undefined {
+  if (entry.expiresAt <= 0) return undefined;
   const h = headers();
-  h.set(PriorityHeader, String(entry.priority));
-  if (entry.expiresAt > 0) h.set(ExpiresHeader, String(entry.expiresAt));
+  h.set(ExpiresHeader, String(entry.expiresAt));
   return h;
 }
 
