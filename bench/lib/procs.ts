@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
+import { pumpLines as pump } from "../../test/helpers/server.ts";
 import type { NodeBuild } from "./node-build.ts";
 
 export const ROOT = join(import.meta.dir, "..", "..");
@@ -130,25 +131,4 @@ export async function startTarget(kind: TargetKind, opts: TargetOptions = {}): P
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-export async function pump(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  let buf = "";
-  const reader = stream.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += decoder.decode(value, { stream: true });
-    let i = buf.indexOf("\n");
-    while (i >= 0) {
-      onLine(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      i = buf.indexOf("\n");
-    }
-  }
-  if (buf) onLine(buf);
 }

@@ -1,7 +1,8 @@
 import { type Subprocess, spawn } from "bun";
+import { pumpLines as pump } from "../../test/helpers/server.ts";
 import { decodeHistogram, type Histogram, newHistogram } from "./hdr.ts";
 import type { NodeBuild } from "./node-build.ts";
-import { pump, rssOf } from "./procs.ts";
+import { rssOf } from "./procs.ts";
 
 export type SubProtocol = "binary" | "json" | "socketio";
 

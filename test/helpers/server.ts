@@ -52,8 +52,8 @@ export async function startServer(
   const records: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const wake = new Set<() => void>();
-  void pump(proc.stderr, (l) => stderr.push(l));
-  void pump(proc.stdout, (line) => {
+  void pumpLines(proc.stderr, (l) => stderr.push(l));
+  void pumpLines(proc.stdout, (line) => {
     logs.push(line);
     try {
       records.push(JSON.parse(line) as Record<string, unknown>);
@@ -116,7 +116,11 @@ export async function startServer(
   };
 }
 
-async function pump(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+/** Calls `onLine` for every line a child process writes (the log lines tests and benches wait for). */
+export async function pumpLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
   const decoder = new TextDecoder();
   const reader = stream.getReader();
   let buf = "";
