@@ -1,5 +1,8 @@
+/**
+ * The hot path's contract beyond what test/runtime/core.test.ts checks on every runtime: resume from the
+ * recent cache and from the journal, positions and epochs, and bad input failing alone.
+ */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { decodeFrame, frameToMessage } from "../../src/protocol/mod.ts";
 import { postMessages, type ServerProcess, startServer, threat } from "../helpers/server.ts";
 import { openSocket } from "../helpers/ws.ts";
 
@@ -10,73 +13,6 @@ beforeAll(async () => {
 afterAll(() => srv.stop());
 
 type Json = Record<string, unknown>;
-
-describe("webhook in, WebSocket out", () => {
-  test("a POSTed message reaches JSON and binary subscribers with the same seq", async () => {
-    const json = await openSocket(`${srv.wsUrl}/v1/stream?feeds=alpha`, "tacstream.v1.json");
-    const bin = await openSocket(`${srv.wsUrl}/v1/stream?feeds=alpha`, "tacstream.v1.binary");
-    expect(json.ws.protocol).toBe("tacstream.v1.json");
-    expect(bin.ws.protocol).toBe("tacstream.v1.binary");
-    const r1 = await json.nextJson();
-    expect(r1).toMatchObject({ type: "metadata", op: "subscribe" });
-    await bin.nextJson();
-
-    const res = await postMessages(srv.url, "alpha", threat(1));
-    expect(res.status).toBe(202);
-    const ack = (await res.json()) as { accepted: number; ids: string[]; seqs: number[] };
-    expect(ack.accepted).toBe(1);
-
-    const m = await json.nextJson<Json>();
-    expect(m).toMatchObject({
-      id: ack.ids[0],
-      seq: ack.seqs[0],
-      feedId: "alpha",
-      type: "data",
-      priority: "high",
-    });
-    expect((m.payload as Json).title).toBe("threat 1");
-
-    const frame = (await bin.next()) as Uint8Array;
-    expect(frame).toBeInstanceOf(Uint8Array);
-    const d = decodeFrame(frame);
-    expect(d.seq).toBe(ack.seqs[0]!);
-    expect(frameToMessage(frame)).toEqual(m as never);
-    json.close();
-    bin.close();
-  });
-
-  test("a batch is delivered whole and in order", async () => {
-    const s = await openSocket(`${srv.wsUrl}/v1/stream?feeds=batch`);
-    await s.nextJson();
-    const batch = Array.from({ length: 100 }, (_, i) => threat(i));
-    const res = await postMessages(srv.url, "batch", batch);
-    const ack = (await res.json()) as { seqs: number[] };
-    expect(ack.seqs).toHaveLength(100);
-    for (let i = 0; i < 100; i++) {
-      const m = await s.nextJson<Json>();
-      expect(m.seq).toBe(ack.seqs[i]);
-      expect((m.payload as Json).title).toBe(`threat ${i}`);
-    }
-    s.close();
-  });
-
-  test("minPriority filters at fan-out", async () => {
-    const s = await openSocket(`${srv.wsUrl}/v1/stream`);
-    s.send({ op: "subscribe", id: "a", feeds: ["prio"], minPriority: "high" });
-    expect(await s.nextJson()).toMatchObject({ op: "subscribe", id: "a" });
-    await postMessages(srv.url, "prio", [
-      { priority: "low", payload: 1 },
-      { priority: "critical", payload: 2 },
-      { priority: "medium", payload: 3 },
-      { priority: "high", payload: 4 },
-    ]);
-    expect((await s.nextJson<Json>()).payload).toBe(2);
-    expect((await s.nextJson<Json>()).payload).toBe(4);
-    s.send({ op: "ping", id: 9 });
-    expect(await s.nextJson()).toMatchObject({ type: "metadata", op: "pong", id: 9 });
-    s.close();
-  });
-});
 
 /**
  * Resume, twice: served from the hub's recent-message cache (the default), and from the journal alone
@@ -187,31 +123,11 @@ describe("bad input fails alone", () => {
     s.close();
   });
 
-  test("a frame over MAX_PAYLOAD closes that socket with 1009 only", async () => {
-    const s = await openSocket(`${srv.wsUrl}/v1/stream`);
-    const other = await openSocket(`${srv.wsUrl}/v1/stream`);
-    s.ws.send("x".repeat(1_100_000));
-    expect((await s.closed).code).toBe(1009);
-    other.send({ op: "ping" });
-    expect(await other.nextJson()).toMatchObject({ op: "pong" });
-    other.close();
-  });
-
   test("an op flood is rate-limited, then disconnected with 4029", async () => {
     const s = await openSocket(`${srv.wsUrl}/v1/stream`);
     for (let i = 0; i < 1000; i++) s.send({ op: "ping" });
     const limited = await s.untilJson((m) => m.type === "error");
     expect(limited).toMatchObject({ code: "RATE_LIMITED" });
     expect((await s.closed).code).toBe(4029);
-  });
-});
-
-describe("health", () => {
-  test("/health and /ready", async () => {
-    expect((await fetch(`${srv.url}/health`)).status).toBe(200);
-    const ready = await fetch(`${srv.url}/ready`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ready: true, journal: "embedded", auth: "disabled" });
-    expect((await fetch(`${srv.url}/nope`)).status).toBe(404);
   });
 });
