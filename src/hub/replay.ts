@@ -38,40 +38,58 @@ export async function replayThenJoin(
   now: () => number,
 ): Promise<number> {
   const state = ws.data;
+  // A replay never fills the socket past half the slow-consumer limit: it waits for `drain` instead,
+  // so a client catching up at full speed is never mistaken for a slow one.
+  const full = () => ws.getBufferedAmount() > softLimit / 2;
   let cursor = since;
   let sent = 0;
   for (;;) {
     if (cursor >= fanout.recent.floor) {
       const t = now();
+      let paused = false;
       for (const r of fanout.recent.after(feedId, cursor)) {
+        if (full()) {
+          paused = true;
+          break;
+        }
+        cursor = r.m.seq;
         if (r.m.priority > sub.minPriority || (r.m.expiresAt !== 0 && r.m.expiresAt <= t)) continue;
         ws.send(cachedEncoding(state.format, r));
         sent++;
       }
-      join(ws, feedId, sub);
-      return sent;
-    }
-    const batch = await journal.read(feedId, cursor, PAGE);
-    if (state.closed || state.subs.get(feedId) !== sub) return sent;
-    const processed = fanout.processed;
-    let reachedFuture = false;
-    for (const m of batch) {
-      if (m.seq > processed) {
-        reachedFuture = true;
-        break;
+      if (!paused) {
+        join(ws, feedId, sub);
+        return sent;
       }
-      if (m.priority <= sub.minPriority) {
-        ws.send(encodeFor(state.format, m));
-        sent++;
+    } else {
+      const batch = await journal.read(feedId, cursor, PAGE);
+      if (state.closed || state.subs.get(feedId) !== sub) return sent;
+      const processed = fanout.processed;
+      let reachedFuture = false;
+      let paused = false;
+      for (const m of batch) {
+        if (m.seq > processed) {
+          reachedFuture = true;
+          break;
+        }
+        if (full()) {
+          // The rest of the page is read again after `drain`: simpler than holding it, and rare.
+          paused = true;
+          break;
+        }
+        if (m.priority <= sub.minPriority) {
+          ws.send(encodeFor(state.format, m));
+          sent++;
+        }
+        cursor = m.seq;
       }
-      cursor = m.seq;
+      const exhausted = !paused && (reachedFuture || batch.length < PAGE);
+      if (exhausted && fanout.lastPublished(feedId) <= cursor) {
+        join(ws, feedId, sub);
+        return sent;
+      }
     }
-    const exhausted = reachedFuture || batch.length < PAGE;
-    if (exhausted && fanout.lastPublished(feedId) <= cursor) {
-      join(ws, feedId, sub);
-      return sent;
-    }
-    if (ws.getBufferedAmount() > softLimit / 2) {
+    if (full()) {
       await new Promise<void>((resolve) => state.drainWaiters.push(resolve));
       if (state.closed || state.subs.get(feedId) !== sub) return sent;
     }
