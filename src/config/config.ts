@@ -61,6 +61,8 @@ export const ConfigSchema = v.object({
   NODE_ENV: v.optional(str, "development"),
   /** The feeds to poll and the webhook mappings (docs/feeds.md). */
   FEEDS_FILE: v.optional(str),
+  /** Bearer token required on GET /metrics (open when unset). */
+  METRICS_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, "must be at least 16 characters"))),
   /** Take the client address from this header (e.g. `fly-client-ip`) — only behind a proxy that sets it. */
   CLIENT_IP_HEADER: v.optional(v.pipe(str, v.toLowerCase())),
   // Security (docs/security.md)

@@ -64,7 +64,8 @@ export function dashboardPlugin(opts: DashboardOptions = {}): Plugin {
             title={opts.title ?? "tacstream command center"}
             auth={ctx.access.mode}
             feedsApi={has("/v1/feeds")}
-            metrics={has("/metrics")}
+            // A scrape token (METRICS_TOKEN) is for Prometheus, not for browsers: then the page does without.
+            metrics={has("/metrics") && ctx.config.METRICS_TOKEN === undefined}
             defaultFeeds={(opts.defaultFeeds ?? ["threats"]).join(",")}
             version={version}
           />

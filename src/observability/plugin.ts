@@ -11,6 +11,11 @@ export interface MetricsPluginOptions {
   registry?: Registry;
   /** Where the Prometheus text is served. Default `/metrics`. */
   path?: string;
+  /**
+   * A bearer token the scraper must send (METRICS_TOKEN). Metrics name feeds and subjects' activity, so
+   * production deployments set it; without it `/metrics` is open, as Prometheus endpoints usually are.
+   */
+  token?: string;
   /** Alert thresholds (seed defaults: 5 % errors, 1 s average latency, 1,000 queued); `false` disables. */
   alerts?: Partial<AlertThresholds> | false;
   /** How often the alert rules are evaluated. Default 5,000 ms. */
@@ -71,7 +76,11 @@ export function metricsPlugin(opts: MetricsPluginOptions = {}): MetricsPlugin {
     metrics,
     alerts,
     routes(app: Hono, ctx) {
-      app.get(opts.path ?? "/metrics", async () => {
+      const expected = opts.token === undefined ? undefined : `Bearer ${opts.token}`;
+      app.get(opts.path ?? "/metrics", async (c) => {
+        if (expected !== undefined && !sameText(c.req.header("authorization") ?? "", expected)) {
+          return c.json({ error: { code: "UNAUTHORIZED", message: "metrics need the scrape token" } }, 401);
+        }
         const text = await registry.expose((err) => ctx.log.warn("metrics collector failed", { err }));
         return new Response(text, { headers: { "content-type": CONTENT_TYPE } });
       });
@@ -113,4 +122,11 @@ export function metricsPlugin(opts: MetricsPluginOptions = {}): MetricsPlugin {
     },
     evaluateAlerts: evaluate,
   };
+}
+
+/** Compares without an early exit, so the time taken does not tell how much of the token was right. */
+function sameText(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) diff |= (a.charCodeAt(i) || 0) ^ b.charCodeAt(i);
+  return diff === 0;
 }

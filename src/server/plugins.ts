@@ -6,5 +6,9 @@ import type { Plugin } from "./plugin.ts";
 
 /** The plugins every runtime mounts, in order. */
 export function defaultPlugins(config: Config): Plugin[] {
-  return [metricsPlugin(), feedsPlugin({ file: config.FEEDS_FILE }), dashboardPlugin()];
+  return [
+    metricsPlugin(config.METRICS_TOKEN === undefined ? {} : { token: config.METRICS_TOKEN }),
+    feedsPlugin({ file: config.FEEDS_FILE }),
+    dashboardPlugin(),
+  ];
 }

@@ -8,6 +8,7 @@ import type { SessionState } from "../../src/hub/session.ts";
 import { EmbeddedJournal } from "../../src/journal/embedded/mod.ts";
 import { createLogger } from "../../src/observability/log.ts";
 import { type MetricsPlugin, metricsPlugin } from "../../src/observability/mod.ts";
+import { main } from "../../src/runtime/bun.ts";
 import { Tacstream } from "../../src/server/server.ts";
 import { postMessages, threat } from "../helpers/server.ts";
 import { openSocket } from "../helpers/ws.ts";
@@ -157,4 +158,29 @@ describe("metrics plugin on a real node", () => {
     expect(text).toContain('tacstream_messages_published_total{feed="other",priority="high"} 2');
     expect(text).not.toContain('feed="c"');
   });
+});
+
+test("METRICS_TOKEN protects /metrics, and the page stops polling it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tacstream-metrics-token-"));
+  const token = "scrape-token-0123456789";
+  const n = await main({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATA_DIR: dir,
+    LOG_LEVEL: "silent",
+    METRICS_TOKEN: token,
+  });
+  try {
+    expect((await fetch(`${n.url}/metrics`)).status).toBe(401);
+    expect(
+      (await fetch(`${n.url}/metrics`, { headers: { authorization: "Bearer wrong-token-000000" } })).status,
+    ).toBe(401);
+    const ok = await fetch(`${n.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("tacstream_connections");
+    expect(await (await fetch(`${n.url}/`)).text()).toContain('data-metrics="0"');
+  } finally {
+    await n.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
