@@ -7,7 +7,8 @@ import type { EventBus } from "../server/events.ts";
 import { errorMessage, heartbeatMessage, metadataMessage } from "./control.ts";
 import { type ClientOp, ClientOpSchema, type SubscribeOp } from "./ops.ts";
 import { RecentMessages } from "./recent.ts";
-import { type FanoutCursor, replayThenJoin } from "./replay.ts";
+import { type FanoutCursor, join, replayThenJoin } from "./replay.ts";
+import { planResume } from "./resume.ts";
 import type { SessionState, Subscription } from "./session.ts";
 import type { HubSocket, Publisher } from "./socket.ts";
 import { feedTopics, HEARTBEAT_TOPIC, topicsFor } from "./topics.ts";
@@ -229,43 +230,29 @@ export class Hub implements FanoutCursor {
         continue;
       }
       this.#leave(ws, feedId);
-      const sub: Subscription = { minPriority, gen: 0, live: false };
+      const sub: Subscription = { minPriority, live: false };
       state.subs.set(feedId, sub);
       const since = typeof op.since === "number" ? op.since : op.since?.[feedId];
       const epoch = typeof op.epoch === "string" ? op.epoch : op.epoch?.[feedId];
       const pos = this.#knownPosition(feedId, since, epoch) ?? (await this.#position(feedId));
       if (state.closed || state.subs.get(feedId) !== sub) continue;
+      const plan = planResume(since, epoch, pos);
       const reply: Record<string, unknown> = {
         epoch: pos.epoch,
         head: pos.head,
         last: pos.last,
-        recovered: since !== undefined,
+        recovered: plan.kind === "replay",
       };
-      if (since === undefined) {
-        for (const t of topicsFor(feedId, state.format, minPriority)) ws.subscribe(t);
-        sub.live = true;
-      } else if (since > pos.last || (epoch !== undefined && epoch !== pos.epoch)) {
-        reply.recovered = false;
-        reply.earliest = pos.first;
-        if (since > pos.last && (epoch === undefined || epoch === pos.epoch)) {
-          this.#sendError(
-            ws,
-            new TacError(ErrorCode.SinceBeyondHead, `since ${since} is beyond the journal head ${pos.last}`, {
-              feedId,
-            }),
-            op.id,
-          );
+      if (plan.kind === "replay") replays.push([feedId, plan.since, sub]);
+      else {
+        if (plan.kind === "lost") {
+          reply.earliest = plan.earliest;
+          if (plan.beyondHead) {
+            const msg = `since ${since} is beyond the journal head ${pos.last}`;
+            this.#sendError(ws, new TacError(ErrorCode.SinceBeyondHead, msg, { feedId }), op.id);
+          }
         }
-        for (const t of topicsFor(feedId, state.format, minPriority)) ws.subscribe(t);
-        sub.live = true;
-      } else if (since + 1 < pos.first) {
-        // History no longer reaches back: say so instead of a silent, partial catch-up.
-        reply.recovered = false;
-        reply.earliest = pos.first;
-        for (const t of topicsFor(feedId, state.format, minPriority)) ws.subscribe(t);
-        sub.live = true;
-      } else {
-        replays.push([feedId, since, sub]);
+        join(ws, feedId, sub);
       }
       replies[feedId] = reply;
     }

@@ -96,7 +96,8 @@ export async function replayThenJoin(
   }
 }
 
-function join(ws: HubSocket<SessionState>, feedId: string, sub: Subscription): void {
+/** Joins the live topics of the feed's wanted priorities. */
+export function join(ws: HubSocket<SessionState>, feedId: string, sub: Subscription): void {
   for (const t of topicsFor(feedId, ws.data.format, sub.minPriority)) ws.subscribe(t);
   sub.live = true;
 }

@@ -10,10 +10,12 @@ export interface Principal {
 
 export const ANONYMOUS: Principal = { sub: "anonymous", canSubscribe: () => true };
 
+/**
+ * One feed of a session. A replay loop holds the object it started with and stops as soon as the
+ * session's entry for the feed is another one (re-subscribed) or gone (unsubscribed).
+ */
 export interface Subscription {
   minPriority: number;
-  /** Bumped on every (re)subscribe and unsubscribe; a replay loop that sees a newer value stops. */
-  gen: number;
   live: boolean;
 }
 
