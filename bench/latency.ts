@@ -15,9 +15,21 @@ interface Scenario {
   load: Load;
 }
 
-function scenarios(quick: boolean): Scenario[] {
+function scenarios(quick: boolean, journal: "embedded" | "jetstream"): Scenario[] {
   const s = quick ? 1.5 : 10;
+  // JetStream's own target (issue 8): 1,000 msg/s to 100 subscribers on one node, p99 ≤ 15 ms.
+  const light: Scenario[] =
+    journal === "jetstream" && !quick
+      ? [
+          {
+            label: "1k msg/s, 100 subs",
+            subscribers: 100,
+            load: { kind: "rate", rate: 1000, seconds: s, batch: 10 },
+          },
+        ]
+      : [];
   return [
+    ...light,
     {
       label: `${quick ? "2k" : "10k"} msg/s, 10 binary subs`,
       subscribers: 10,
@@ -128,7 +140,7 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
   };
   const pairs: Array<{ ours: FanoutResult; bare: FanoutResult }> = [];
   const warmupSeconds = ctx.quick ? 0.3 : 2;
-  for (const sc of scenarios(ctx.quick)) {
+  for (const sc of scenarios(ctx.quick, ctx.journal)) {
     const spec = {
       label: sc.label,
       build: ctx.build,
