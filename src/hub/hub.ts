@@ -49,7 +49,6 @@ export class Hub implements FanoutCursor {
   #pressure: ReturnType<typeof setInterval> | undefined;
   readonly #opts: HubOptions;
   readonly #now: () => number;
-  delivered = 0;
 
   constructor(opts: HubOptions) {
     this.#opts = opts;
@@ -109,7 +108,6 @@ export class Hub implements FanoutCursor {
         pub.publish(tj, entry.json);
       }
     }
-    this.delivered += batch.length;
     const ev = this.#opts.events;
     if (ev?.has("fanout")) ev.emit("fanout", { batch, publishedAt: this.#now() });
   }

@@ -44,6 +44,12 @@ export interface JournalStatus {
   ready: boolean;
   /** Why the journal is not ready (e.g. "nats: connection refused"), for /ready and logs. */
   reason?: string;
+  /**
+   * The journal will not become ready by itself (a failed write or fsync: only reopening the files can
+   * tell what is on disk). `/health` then fails too, so an orchestrator restarts the node; a transient
+   * cause (NATS unreachable) leaves it unset and the node keeps waiting.
+   */
+  fatal?: boolean;
 }
 
 export interface Retention {

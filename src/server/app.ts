@@ -70,7 +70,13 @@ export function createApp(deps: AppDeps): Hono {
     app.use("/v1/*", (c, next) => (c.req.raw.headers.has("origin") ? corsHeaders(c, next) : next()));
   }
 
-  app.get("/health", (c) => c.json({ status: "ok" }));
+  // Liveness fails only when the node cannot recover by itself (the journal says so): an orchestrator
+  // restarting it is then the fix. Everything else (NATS away, starting) is /ready's business.
+  app.get("/health", (c) => {
+    const s = deps.journal.status();
+    if (s.fatal === true) return c.json({ status: "failed", reason: s.reason }, 503);
+    return c.json({ status: "ok" });
+  });
   app.get("/ready", (c) => {
     const s = status();
     const body = { ready: s.ready, journal: deps.journal.kind, auth: deps.access.mode, reason: s.reason };

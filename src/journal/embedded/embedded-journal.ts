@@ -161,7 +161,10 @@ export class EmbeddedJournal implements Journal {
   }
 
   status(): JournalStatus {
-    return this.phase === "open" ? { ready: true } : { ready: false, reason: this.reason };
+    if (this.phase === "open") return { ready: true };
+    return this.phase === "failed"
+      ? { ready: false, reason: this.reason, fatal: true }
+      : { ready: false, reason: this.reason };
   }
 
   append(entries: readonly AppendEntry[]): Promise<number[]> {

@@ -88,6 +88,8 @@ describe("embedded journal group commit", () => {
     const status = j.status();
     expect(status.ready).toBe(false);
     expect(status.reason).toContain("write failed");
+    // Only a reopen knows what is on disk: the node's /health fails on this, so it gets restarted.
+    expect(status.fatal).toBe(true);
     expect((await j.append([makeEntry("a")]).catch((e: unknown) => e)) as TacError).toBeInstanceOf(TacError);
     expect((await j.read("a", 0, 100)).map((m) => m.seq)).toEqual(acked);
     await j.close();
