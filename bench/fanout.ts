@@ -3,11 +3,10 @@
  * active) under closed-loop load, tacstream and the bare Bun publish baseline in the same run.
  */
 
-import { checkFanout, FANOUT_COLUMNS, fanoutRow, ratioRow } from "./latency.ts";
-import { type BenchContext, describeOurs, startOurs, withTargets } from "./lib/context.ts";
-import { startTarget } from "./lib/procs.ts";
+import { FANOUT_COLUMNS, fanoutRow, ratioRow, runPair } from "./latency.ts";
+import { type BenchContext, describeOurs } from "./lib/context.ts";
 import { fmt, type SuiteResult, type Table } from "./lib/results.ts";
-import { type FanoutResult, runFanout } from "./lib/scenario.ts";
+import type { FanoutResult } from "./lib/scenario.ts";
 
 interface Step {
   subscribers: number;
@@ -57,16 +56,7 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
       },
       warmupSeconds: ctx.quick ? 0.3 : 1,
     };
-    const o = await withTargets(
-      () => startOurs(ctx),
-      (targets) => runFanout({ ...spec, targets }),
-    );
-    const b = await withTargets(
-      async () => [await startTarget("bare")],
-      (targets) => runFanout({ ...spec, targets }),
-    );
-    checkFanout(o, failures);
-    checkFanout(b, failures);
+    const { ours: o, bare: b } = await runPair(ctx, spec, failures);
     table.rows.push(fanoutRow(o, "tacstream"), fanoutRow(b, "bare"), ratioRow(label, o, b));
     data.push({ ours: o, bare: b });
   }

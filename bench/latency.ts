@@ -6,7 +6,7 @@
 import { type BenchContext, describeOurs, startOurs, withTargets } from "./lib/context.ts";
 import { startTarget, type Target } from "./lib/procs.ts";
 import { fmt, mib, ms, ratio, type SuiteResult, type Table } from "./lib/results.ts";
-import { type FanoutResult, type Load, runFanout } from "./lib/scenario.ts";
+import { type FanoutResult, type FanoutSpec, type Load, runFanout } from "./lib/scenario.ts";
 import { SubscriberProcess } from "./lib/subscribers.ts";
 
 interface Scenario {
@@ -91,6 +91,25 @@ export const FANOUT_COLUMNS = [
   "RSS MiB",
 ];
 
+/** One fan-out workload against tacstream, then against the bare Bun baseline, in the same run. */
+export async function runPair(
+  ctx: BenchContext,
+  spec: Omit<FanoutSpec, "targets">,
+  failures: string[],
+): Promise<{ ours: FanoutResult; bare: FanoutResult }> {
+  const ours = await withTargets(
+    () => startOurs(ctx),
+    (targets) => runFanout({ ...spec, targets }),
+  );
+  const bare = await withTargets(
+    async () => [await startTarget("bare")],
+    (targets) => runFanout({ ...spec, targets }),
+  );
+  checkFanout(ours, failures);
+  checkFanout(bare, failures);
+  return { ours, bare };
+}
+
 export function checkFanout(r: FanoutResult, failures: string[]): void {
   const where = `${r.label} on ${r.target}`;
   if (r.loss !== 0)
@@ -149,16 +168,7 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
       load: sc.load,
       warmupSeconds,
     };
-    const o = await withTargets(
-      () => startOurs(ctx),
-      (targets) => runFanout({ ...spec, targets }),
-    );
-    const b = await withTargets(
-      async () => [await startTarget("bare")],
-      (targets) => runFanout({ ...spec, targets }),
-    );
-    checkFanout(o, failures);
-    checkFanout(b, failures);
+    const { ours: o, bare: b } = await runPair(ctx, spec, failures);
     if (o.problems.length > 0)
       failures.push(`${sc.label}: server logged ${o.problems.length} warnings/errors: ${o.problems[0]}`);
     table.rows.push(fanoutRow(o, "tacstream"), fanoutRow(b, "bare"), ratioRow(sc.label, o, b));
