@@ -44,6 +44,10 @@ export const ConfigSchema = v.object({
   NATS_TOKEN: v.optional(v.string()),
   JOURNAL_FSYNC: v.optional(v.picklist(["always", "interval"], 'must be "always" or "interval"'), "always"),
   JOURNAL_FSYNC_INTERVAL_MS: v.optional(int(1, 60_000), 100),
+  /** fsync on the event loop while it takes at most this long, else on the thread pool (0: always pool). */
+  JOURNAL_INLINE_FSYNC_MAX_MS: v.optional(int(0, 1000), 2),
+  /** Zeros written ahead of the active segment's records so appends do not grow the file (0: off). */
+  JOURNAL_PREALLOCATE_BYTES: v.optional(int(0, 64 * 1024 * 1024), 1024 * 1024),
   RETENTION_MAX_MESSAGES: v.optional(int(0), 1_000_000),
   RETENTION_MAX_AGE_SECONDS: v.optional(int(0), 7 * 24 * 3600),
   RETENTION_MAX_BYTES: v.optional(int(0), 0),

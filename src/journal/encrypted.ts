@@ -28,6 +28,10 @@ export class EncryptedJournal implements Journal {
     return this.#inner.kind;
   }
 
+  get stats(): Journal["stats"] {
+    return this.#inner.stats;
+  }
+
   open(): Promise<void> {
     return this.#inner.open();
   }

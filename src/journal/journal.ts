@@ -63,8 +63,17 @@ export interface Retention {
 
 export type TailListener = (batch: readonly StoredMessage[]) => void;
 
+/** How a journal that writes its own files spends its syncs (group size = records ÷ groups). */
+export interface WriteStats {
+  readonly fsyncs: number;
+  readonly groups: number;
+  readonly records: number;
+}
+
 export interface Journal {
   readonly kind: "embedded" | "jetstream";
+  /** Counters of the write path, for journals that have one of their own (the embedded journal). */
+  readonly stats?: WriteStats;
   open(): Promise<void>;
   close(): Promise<void>;
   status(): JournalStatus;

@@ -29,6 +29,8 @@ export async function createJournal(config: Config, log?: Logger): Promise<Journ
     dir: `${config.DATA_DIR}/journal`,
     fsync: config.JOURNAL_FSYNC,
     fsyncIntervalMs: config.JOURNAL_FSYNC_INTERVAL_MS,
+    inlineSyncMaxMs: config.JOURNAL_INLINE_FSYNC_MAX_MS,
+    preallocateBytes: config.JOURNAL_PREALLOCATE_BYTES,
     retention,
     // The hub keeps the newest frames for resumes itself (RECENT_CACHE_BYTES); the journal's own cache
     // only has to cover replays from a little further back.

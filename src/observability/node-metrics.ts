@@ -104,7 +104,27 @@ export class NodeMetrics {
       ev.on("wsError", (e) => errors.labels("ws", e.code).inc()),
       ev.on("authReject", (e) => authRejected.labels(reasons.of(e.reason)).inc()),
     ];
+    const writes = {
+      fsyncs: reg.counter(
+        "tacstream_journal_fsyncs_total",
+        "fdatasync calls of the embedded journal: with group commit, far fewer than appends.",
+      ),
+      groups: reg.counter(
+        "tacstream_journal_commit_groups_total",
+        "Commit groups written by the embedded journal (one write and, with fsync always, one fsync each).",
+      ),
+      records: reg.counter("tacstream_journal_records_total", "Records stored by the embedded journal."),
+    };
+    const seen = { fsyncs: 0, groups: 0, records: 0 };
     const uncollect = reg.collect(async () => {
+      const stats = ctx.journal.stats;
+      if (stats !== undefined) {
+        for (const k of ["fsyncs", "groups", "records"] as const) {
+          // The journal's counts restart only with the process, as these counters do.
+          if (stats[k] > seen[k]) writes[k].inc(stats[k] - seen[k]);
+          seen[k] = stats[k];
+        }
+      }
       const hub = ctx.hub;
       let subs = 0;
       feedSubs.reset();

@@ -96,6 +96,10 @@ describe("metrics plugin on a real node", () => {
     expect(m.value('tacstream_feed_subscribers{feed="beta",format="json"}')).toBe(1);
     expect(m.value("tacstream_queue_depth")).toBe(0);
     expect(m.value("tacstream_journal_ready")).toBe(1);
+    // One request of two messages: one commit group, one fsync (fsync always), two records.
+    expect(m.value("tacstream_journal_records_total")).toBe(2);
+    expect(m.value("tacstream_journal_commit_groups_total")).toBe(1);
+    expect(m.value("tacstream_journal_fsyncs_total")).toBe(1);
     expect(m.value('tacstream_errors_total{source="http",code="BAD_JSON"}')).toBe(1);
     expect(
       m.value('tacstream_http_requests_total{method="POST",route="/v1/feeds/:feedId/messages",status="202"}'),

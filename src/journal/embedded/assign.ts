@@ -1,6 +1,6 @@
 import { Offset, writeSeq } from "../../protocol/frame.ts";
 import type { AppendEntry } from "../journal.ts";
-import { type DedupWindow, uuidKey } from "./dedup.ts";
+import type { DedupWindow } from "./dedup.ts";
 
 export interface Assignment {
   /** One seq per entry: a new one, or the seq the id was first stored under. */
@@ -31,8 +31,7 @@ export function assignSeqs(
     const e = entries[i]!;
     // Keyed by the id bytes in the frame, exactly as recovery reads them back from the segments, so
     // the same message is recognised before and after a restart whatever the case of `e.id`.
-    const id = uuidKey(e.frame, Offset.id);
-    const original = dedup.get(id);
+    const original = dedup.get(e.frame, Offset.id);
     if (original !== undefined) {
       seqs[i] = original;
       duplicates++;
@@ -43,7 +42,7 @@ export function assignSeqs(
     seqs[i] = seq;
     stored?.push(i);
     writeSeq(e.frame, seq);
-    dedup.add(id, seq, now);
+    dedup.add(e.frame, Offset.id, seq, now);
   }
   return { seqs, stored, nextSeq: next, duplicates };
 }

@@ -6,6 +6,10 @@ import { shouldRollForAge } from "./retention.ts";
 import { Segment } from "./segment.ts";
 import { type PendingBatch, Staging } from "./staging.ts";
 import type { Store } from "./store.ts";
+import { SyncPlacement } from "./sync-placement.ts";
+
+/** After an inline fsync was slow, how long syncs run on the thread pool before inline is tried again. */
+const INLINE_RETRY_MS = 5000;
 
 export interface GroupCommitHooks {
   /** The group is durable (as the fsync mode defines it): make it visible, then resolve its batches. */
@@ -27,6 +31,7 @@ export class GroupCommit {
   private pumping: Promise<void> | null = null;
   private syncTimer: ReturnType<typeof setTimeout> | undefined;
   private broken = false;
+  private readonly placement: SyncPlacement;
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -34,7 +39,13 @@ export class GroupCommit {
     private readonly dirFd: number,
     private readonly stats: { fsyncs: number },
     private readonly hooks: GroupCommitHooks,
-  ) {}
+  ) {
+    this.placement = new SyncPlacement({
+      slowMs: o.inlineSyncMaxMs,
+      poolMs: INLINE_RETRY_MS,
+      now: () => performance.now(),
+    });
+  }
 
   submit(batch: PendingBatch): void {
     this.staging.stage(batch);
@@ -50,7 +61,10 @@ export class GroupCommit {
   async finish(): Promise<void> {
     this.stop();
     const active = this.store.segments.at(-1);
-    if (!this.broken && active !== undefined && active.size > 0) await this.datasync(active);
+    if (this.broken || active === undefined) return;
+    // A cleanly closed journal's files hold only records; the next open writes zeros ahead again.
+    active.trimAllocation();
+    if (active.size > 0) await this.datasync(active);
   }
 
   stop(): void {
@@ -61,8 +75,10 @@ export class GroupCommit {
   private schedule(): void {
     if (this.pumping !== null) return;
     this.pumping = (async () => {
-      // Let every append of the current tick join the group before it is written.
-      await null;
+      // Let every request the event loop has already read join the group: a microtask here would write a
+      // group of one right after the first request's handler and make the others wait for its fsync
+      // (measured: 10 % more single-message POSTs per second with `setImmediate`).
+      await new Promise<void>((r) => setImmediate(r));
       try {
         await this.pump();
       } finally {
@@ -85,6 +101,10 @@ export class GroupCommit {
           pos = seg.size;
           writeFully(seg.fd, this.staging.buf, bytes, pos);
           seg.size = pos + bytes;
+          // Past the zeros written ahead: write the next stretch now, so this group's fdatasync is the
+          // only one of the stretch that commits metadata (never beyond the segment's size).
+          if (this.o.preallocateBytes > 0)
+            seg.preallocate(seg.size, Math.min(seg.size + this.o.preallocateBytes, this.o.segmentBytes));
         } catch (err) {
           this.fail(err, [], seg, pos);
           return;
@@ -94,8 +114,10 @@ export class GroupCommit {
       if (seg !== undefined) {
         try {
           const syncs: Promise<void>[] = [];
-          if (this.o.fsync === "always") syncs.push(this.datasync(seg));
-          else this.armSyncTimer();
+          if (this.o.fsync === "always") {
+            if (this.placement.inline()) this.datasyncInline(seg);
+            else syncs.push(this.datasync(seg));
+          } else this.armSyncTimer();
           if (previous !== null) {
             // A new file: its directory entry must be durable too, and in "interval" mode the sealed
             // segment gets its last fsync now (the timer only syncs the active one).
@@ -125,6 +147,8 @@ export class GroupCommit {
       const old = shouldRollForAge(active.oldestAppendedAt, active.count, this.o.retention, this.o.now());
       if (!full && !old) return [active, null];
     }
+    // The sealed segment's zeros written ahead go: its file then holds exactly its records.
+    active?.trimAllocation();
     const seg = Segment.open(this.o.dir, firstSeq);
     this.store.segments.push(seg);
     return [seg, active];
@@ -142,6 +166,7 @@ export class GroupCommit {
       try {
         fs.ftruncateSync(seg.fd, pos);
         seg.size = pos;
+        seg.allocated = pos;
       } catch {
         // Recovery drops the torn group anyway; truncating now only saves it the work.
       }
@@ -161,6 +186,14 @@ export class GroupCommit {
       this.datasync(active).catch((err) => this.fail(err, []));
     }, this.o.fsyncIntervalMs);
     this.syncTimer.unref?.();
+  }
+
+  /** fdatasync on the event loop (see SyncPlacement); a failure throws like the pool's would reject. */
+  private datasyncInline(seg: Segment): void {
+    const t0 = performance.now();
+    fs.fdatasyncSync(seg.fd);
+    this.placement.took(performance.now() - t0);
+    this.stats.fsyncs++;
   }
 
   private async datasync(seg: Segment): Promise<void> {

@@ -15,6 +15,16 @@ export interface EmbeddedJournalOptions {
   fsyncIntervalMs?: number;
   /** A segment file is sealed and a new one started past this size (default 64 MiB). */
   segmentBytes?: number;
+  /**
+   * Zeros written ahead of the records of the active segment, so that most appends land inside the file
+   * and their fdatasync skips the file system's metadata commit (default 1 MiB; 0 turns it off).
+   */
+  preallocateBytes?: number;
+  /**
+   * With fsync "always", a group's fdatasync runs on the event loop while it takes at most this long,
+   * else on the thread pool for a while (default 2 ms; 0: always on the pool). See SyncPlacement.
+   */
+  inlineSyncMaxMs?: number;
   /** Journal-wide retention, whole segments at a time; missing fields mean unlimited. */
   retention?: Partial<Retention>;
   /** How often retention is checked besides on every segment roll (default 60 s). */
@@ -44,6 +54,8 @@ const OptionsSchema = v.strictObject({
   fsyncIntervalMs: v.optional(count(1, 60_000), 100),
   // Offsets are u32 in the index; a segment exceeds this size by at most one commit group.
   segmentBytes: v.optional(count(4096, 1024 * MiB), 64 * MiB),
+  preallocateBytes: v.optional(count(0, 64 * MiB), MiB),
+  inlineSyncMaxMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1000)), 2),
   retention: v.optional(RetentionSchema, {}),
   retentionCheckMs: v.optional(count(10, 24 * 3600_000), 60_000),
   cacheBytes: v.optional(count(0, 64 * 1024 * MiB), 64 * MiB),
@@ -57,6 +69,8 @@ export interface ResolvedOptions {
   fsync: FsyncMode;
   fsyncIntervalMs: number;
   segmentBytes: number;
+  preallocateBytes: number;
+  inlineSyncMaxMs: number;
   retention: Retention;
   retentionCheckMs: number;
   cacheBytes: number;
@@ -78,6 +92,8 @@ export function resolveOptions(input: EmbeddedJournalOptions): ResolvedOptions {
     fsync: o.fsync,
     fsyncIntervalMs: o.fsyncIntervalMs,
     segmentBytes: o.segmentBytes,
+    preallocateBytes: o.preallocateBytes,
+    inlineSyncMaxMs: o.inlineSyncMaxMs,
     retention: {
       maxMessages: o.retention.maxMessages ?? NO_RETENTION.maxMessages,
       maxAgeMs: o.retention.maxAgeMs ?? NO_RETENTION.maxAgeMs,

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { HEADER_SIZE, Offset } from "../../protocol/frame.ts";
-import { type DedupWindow, uuidKey } from "./dedup.ts";
+import type { DedupWindow } from "./dedup.ts";
 import { RECORD_HEADER_SIZE, RecordField, recordSeq } from "./record.ts";
 import { scanSegment } from "./scan.ts";
 import { listSegmentBases, Segment } from "./segment.ts";
@@ -52,14 +52,22 @@ export function recover(
       if (appendedAt > dedupSince) ids.push(buf, frameStart + Offset.id, seq, appendedAt);
       records++;
     });
-    if (scan.validEnd < fileSize) {
-      fs.ftruncateSync(seg.fd, scan.validEnd);
-      fs.fsyncSync(seg.fd);
-      truncatedBytes += fileSize - scan.validEnd;
-    }
     seg.size = scan.validEnd;
+    const last = i === bases.length - 1;
+    if (scan.validEnd < fileSize) {
+      if (zerosFrom(seg.fd, scan.validEnd, fileSize)) {
+        // Zeros written ahead of the records (preallocation), not damage: the active segment keeps
+        // them for its next appends, a sealed one drops them.
+        seg.allocated = fileSize;
+        if (!last) seg.trimAllocation();
+      } else {
+        fs.ftruncateSync(seg.fd, scan.validEnd);
+        fs.fsyncSync(seg.fd);
+        truncatedBytes += fileSize - scan.validEnd;
+      }
+    }
     lastSeq = scan.lastSeq;
-    if (seg.count === 0 && i < bases.length - 1) {
+    if (seg.count === 0 && !last) {
       // An empty segment in the middle names nothing; the last one is kept because its name carries
       // the next seq when every record before it was deleted by retention.
       seg.retire();
@@ -73,9 +81,24 @@ export function recover(
   return { nextSeq, records, truncatedBytes };
 }
 
+/** Whether bytes [from, to) of the file are all zero. */
+function zerosFrom(fd: number, from: number, to: number): boolean {
+  const buf = new Uint8Array(Math.min(1024 * 1024, to - from));
+  const words = new BigUint64Array(buf.buffer, 0, buf.length >>> 3);
+  for (let at = from; at < to; ) {
+    const n = fs.readSync(fd, buf, 0, Math.min(buf.length, to - at), at);
+    if (n === 0) return false;
+    const whole = n >>> 3;
+    for (let k = 0; k < whole; k++) if (words[k] !== 0n) return false;
+    for (let k = whole * 8; k < n; k++) if (buf[k] !== 0) return false;
+    at += n;
+  }
+  return true;
+}
+
 /**
  * The newest ids seen by the scan, as raw bytes in a ring: only the ones that end up in the window
- * (at most `dedupMaxIds`) become strings, however long the journal is.
+ * (at most `dedupMaxIds`) go into the window, however long the journal is.
  */
 class RecentIds {
   private readonly bytes: Uint8Array;
@@ -105,7 +128,7 @@ class RecentIds {
     const first = (this.next - this.count + this.capacity) % this.capacity;
     for (let k = 0; k < this.count; k++) {
       const slot = (first + k) % this.capacity;
-      dedup.add(uuidKey(this.bytes, slot * 16), this.seqs[slot]!, this.times[slot]!);
+      dedup.add(this.bytes, slot * 16, this.seqs[slot]!, this.times[slot]!);
     }
   }
 }

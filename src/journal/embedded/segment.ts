@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 
 const SUFFIX = ".seg";
+const ZEROS = new Uint8Array(256 * 1024);
 const NAME_RE = /^(\d{16})\.seg$/;
 
 /** Segment files are named by the seq of their first record, zero-padded so names sort like seqs. */
@@ -30,6 +31,11 @@ export class Segment {
   fd: number;
   /** Bytes written (for the active segment this runs ahead of the committed records during a commit). */
   size: number;
+  /**
+   * The file's length: `size` plus the zeros written ahead of the records (see `preallocate`). Appends
+   * inside it change no file metadata, so their fdatasync only flushes data.
+   */
+  allocated: number;
   count = 0;
   firstSeq = 0;
   lastSeq = 0;
@@ -43,6 +49,7 @@ export class Segment {
     this.path = join(dir, segmentFileName(baseSeq));
     this.fd = fd;
     this.size = size;
+    this.allocated = size;
   }
 
   /** Opens the file of the segment starting at `baseSeq`, creating it if missing, never truncating it. */
@@ -53,6 +60,27 @@ export class Segment {
       0o644,
     );
     return new Segment(dir, baseSeq, fd, 0);
+  }
+
+  /**
+   * Makes the file at least `end` bytes long by writing zeros after what is allocated, up to
+   * `target`. Written zeros, not a sparse extension or fallocate: both leave blocks the file system must
+   * still mark as written (a metadata commit) on the first real write, which is the cost avoided here.
+   * Recovery reads a zero length as the end of the records, so zeros after them are not damage.
+   */
+  preallocate(end: number, target: number): void {
+    if (end <= this.allocated) return;
+    const to = Math.max(end, target);
+    let at = Math.max(this.allocated, this.size);
+    while (at < to) at += fs.writeSync(this.fd, ZEROS, 0, Math.min(ZEROS.length, to - at), at);
+    this.allocated = to;
+  }
+
+  /** Cuts the zeros written ahead (a sealed segment keeps only its records). */
+  trimAllocation(): void {
+    if (this.allocated <= this.size || this.fd < 0) return;
+    fs.ftruncateSync(this.fd, this.size);
+    this.allocated = this.size;
   }
 
   /** For retention: the file's bytes (frames plus record headers). */

@@ -48,11 +48,49 @@ describe("embedded journal recovery", () => {
     expect(await j.append([makeEntry("a")])).toEqual([9]);
   });
 
-  test("zeros after the last record (a file extended but never written) are cut off", async () => {
+  test("zeros after the last record are space written ahead, not damage: kept and written over", async () => {
     const { seqs, file } = await threeBatches();
+    const size = statSync(file).size;
     appendFileSync(file, new Uint8Array(4096));
     const j = await d.open();
-    expect(j.stats.truncatedBytes).toBe(4096);
+    expect(j.stats.truncatedBytes).toBe(0);
+    expect(await allSeqs(j)).toEqual(seqs.flat());
+    expect(statSync(file).size).toBe(size + 4096);
+    // The next record goes right after the last one, inside the zeros, and survives a crash there.
+    const next = makeEntry("a");
+    expect(await j.append([next])).toEqual([9]);
+    const crashed = await d.open();
+    expect(await allSeqs(crashed)).toEqual([...seqs.flat(), 9]);
+    await crashed.close();
+    // A clean close leaves only records in the file.
+    expect(statSync(file).size).toBe(size + recordBytes(next));
+  });
+
+  test("appends write zeros ahead once per stretch, so most of them do not grow the file", async () => {
+    const j = await d.open({ preallocateBytes: 64 * 1024 });
+    const file = () => d.segments()[0]!;
+    let bytes = 0;
+    const append = (e: AppendEntry) => {
+      bytes += recordBytes(e);
+      return j.append([e]);
+    };
+    await append(makeEntry("a"));
+    const first = statSync(file()).size;
+    expect(first).toBe(bytes + 64 * 1024);
+    for (let i = 0; i < 20; i++) await append(makeEntry("a"));
+    expect(statSync(file()).size).toBe(first);
+    await j.close();
+    expect(statSync(file()).size).toBe(bytes);
+  });
+
+  test("garbage after zeros written ahead is damage: cut off at the last record", async () => {
+    const { seqs, file } = await threeBatches();
+    const size = statSync(file).size;
+    appendFileSync(file, new Uint8Array(4096));
+    appendFileSync(file, new Uint8Array([1, 2, 3]));
+    const j = await d.open();
+    expect(j.stats.truncatedBytes).toBe(4099);
+    expect(statSync(file).size).toBe(size);
     expect(await allSeqs(j)).toEqual(seqs.flat());
   });
 

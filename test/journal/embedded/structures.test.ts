@@ -1,33 +1,84 @@
 import { describe, expect, test } from "bun:test";
-import { DedupWindow, uuidKey } from "../../../src/journal/embedded/dedup.ts";
+import { DedupWindow } from "../../../src/journal/embedded/dedup.ts";
 import { FeedIndex } from "../../../src/journal/embedded/feed-index.ts";
 import { FrameCache } from "../../../src/journal/embedded/frame-cache.ts";
-import { uuidToString, uuidv7Bytes } from "../../../src/protocol/uuid.ts";
+import { uuidFromString, uuidv7Bytes } from "../../../src/protocol/uuid.ts";
 
 describe("DedupWindow", () => {
+  const id = (s: string) => uuidFromString(`00000000-0000-7000-8000-${s.padStart(12, "0")}`);
+  const add = (w: DedupWindow, s: string, seq: number, at: number) => w.add(id(s), 0, seq, at);
+  const get = (w: DedupWindow, s: string) => w.get(id(s), 0);
+
   test("forgets ids older than the window", () => {
     const w = new DedupWindow(1000, 10);
-    w.add("a", 1, 0);
-    w.add("b", 2, 500);
+    add(w, "a", 1, 0);
+    add(w, "b", 2, 500);
     w.expire(1000);
-    expect(w.get("a")).toBeUndefined();
-    expect(w.get("b")).toBe(2);
+    expect(get(w, "a")).toBeUndefined();
+    expect(get(w, "b")).toBe(2);
     expect(w.size).toBe(1);
   });
 
   test("an id stored again after it expired keeps its newer seq when the old entry goes", () => {
     const w = new DedupWindow(1000, 2);
-    w.add("a", 1, 0);
-    w.add("b", 2, 0);
-    w.add("a", 3, 10);
-    expect(w.get("a")).toBe(3);
-    expect(w.get("b")).toBe(2);
+    add(w, "a", 1, 0);
+    add(w, "b", 2, 0);
+    add(w, "a", 3, 10);
+    expect(get(w, "a")).toBe(3);
+    expect(get(w, "b")).toBe(2);
   });
 
   test("a zero window remembers nothing", () => {
     const w = new DedupWindow(0, 10);
-    w.add("a", 1, 0);
-    expect(w.get("a")).toBeUndefined();
+    add(w, "a", 1, 0);
+    expect(get(w, "a")).toBeUndefined();
+  });
+
+  test("reads the id at an offset, and ids differing in one byte are different", () => {
+    const w = new DedupWindow(1000, 10);
+    const buf = new Uint8Array(40);
+    buf.set(uuidv7Bytes(), 24);
+    w.add(buf, 24, 7, 0);
+    expect(w.get(buf.slice(24), 0)).toBe(7);
+    for (let i = 24; i < 40; i++) {
+      const other = buf.slice();
+      other[i]! ^= 1;
+      expect(w.get(other, 24)).toBeUndefined();
+    }
+  });
+
+  test("agrees with a Map through growth, eviction by count and expiry (100,000 random operations)", () => {
+    const max = 3000;
+    const w = new DedupWindow(50_000, max);
+    const model = new Map<string, number>();
+    const order: { key: string; seq: number; at: number }[] = [];
+    const pool = Array.from({ length: 6000 }, () => uuidv7Bytes());
+    const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+    let seq = 0;
+    for (let t = 0; t < 100_000; t++) {
+      const b = pool[Math.floor(Math.random() * pool.length)]!;
+      const key = hex(b);
+      // The journal's rule: an id in the window is answered, not stored again.
+      const seen = w.get(b, 0);
+      expect(seen).toBe(model.get(key));
+      if (seen !== undefined) continue;
+      if (order.length === max) {
+        const old = order.shift()!;
+        if (model.get(old.key) === old.seq) model.delete(old.key);
+      }
+      w.add(b, 0, ++seq, t);
+      model.set(key, seq);
+      order.push({ key, seq, at: t });
+      if (t % 97 === 0) {
+        w.expire(t);
+        while (order.length > 0 && order[0]!.at <= t - 50_000) {
+          const old = order.shift()!;
+          if (model.get(old.key) === old.seq) model.delete(old.key);
+        }
+      }
+      expect(w.size).toBe(order.length);
+    }
+    for (const b of pool) expect(w.get(b, 0)).toBe(model.get(hex(b)));
   });
 });
 
@@ -82,16 +133,5 @@ describe("FrameCache", () => {
     const c = new FrameCache(0);
     c.put(1, frame(1));
     expect(c.get(1)).toBeUndefined();
-  });
-});
-
-describe("uuidKey", () => {
-  test("matches the canonical lower-case UUID string", () => {
-    for (let i = 0; i < 100; i++) {
-      const id = uuidv7Bytes();
-      const buf = new Uint8Array(40);
-      buf.set(id, 24);
-      expect(uuidKey(buf, 24)).toBe(uuidToString(id));
-    }
   });
 });
