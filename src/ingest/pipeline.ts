@@ -40,8 +40,11 @@ export class JournalIngestor implements Ingestor {
     }
     let total = 0;
     for (let i = 0; i < n; i++) total += frameSize(feedBytes.length, ends[i]! - (i === 0 ? 0 : ends[i - 1]!));
-    const buf = new Uint8Array(total);
-    const view = new DataView(buf.buffer);
+    // From an ArrayBuffer: on JSC, reading `.buffer` of a small typed array made without one copies it
+    // into a new ArrayBuffer (measured at a fifth of the append path's time).
+    const ab = new ArrayBuffer(total);
+    const buf = new Uint8Array(ab);
+    const view = new DataView(ab);
     const entries: AppendEntry[] = new Array(n);
     const ids: string[] = new Array(n);
     let off = 0;

@@ -20,6 +20,16 @@ export interface IngestRouteDeps {
   onPublished?: (e: { sub: string; feedId: string; grant: string; count: number; ip: string }) => void;
 }
 
+const JSON_TYPE = { "content-type": "application/json" } as const;
+
+/**
+ * `{"accepted":n,"ids":[…],"seqs":[…]}` by concatenation: ids are UUIDs and seqs integers, so nothing
+ * needs escaping, and this answer is written for every webhook request.
+ */
+export function acceptedJson(ids: readonly string[], seqs: readonly number[]): string {
+  return `{"accepted":${ids.length},"ids":["${ids.join('","')}"],"seqs":[${seqs.join(",")}]}`;
+}
+
 export function feedIdParam(raw: string): string {
   const res = v.safeParse(FeedIdSchema, raw);
   if (!res.success) throw TacError.validation(res.issues[0].message, "feedId");
@@ -47,7 +57,11 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono {
       if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
         throw new TacError(ErrorCode.UnsupportedMediaType, "Content-Type must be application/json");
       }
-      const ip = deps.clientIp?.(c.req.raw) ?? "";
+      let address: string | undefined;
+      const ip = () => {
+        address ??= deps.clientIp?.(c.req.raw) ?? "";
+        return address;
+      };
       const text = await c.req.text();
       const { caller, grant } = await deps.access.authorizePublish(c.req.raw, feedId, text, ip);
       const messages = parseIngestBody(text, deps.maxBatch, parseJson);
@@ -58,8 +72,8 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono {
         const byPriority = [0, 0, 0, 0];
         for (const m of messages) byPriority[PRIORITIES.indexOf(m.priority)]!++;
         deps.events?.emit("ingest", { feedId, count: ids.length, seconds, ok: true, byPriority });
-        deps.onPublished?.({ sub: caller.sub, feedId, grant, count: ids.length, ip });
-        return c.json({ accepted: ids.length, ids, seqs }, 202);
+        deps.onPublished?.({ sub: caller.sub, feedId, grant, count: ids.length, ip: ip() });
+        return c.body(acceptedJson(ids, seqs), 202, JSON_TYPE);
       } catch (err) {
         const code = err instanceof TacError ? err.code : ErrorCode.Internal;
         const seconds = (performance.now() - t0) / 1000;

@@ -44,10 +44,16 @@ function labelText(names: readonly string[], values: readonly string[], extra = 
   return extra === "" ? `{${s}}` : `{${s},${extra}}`;
 }
 
-/** Children keyed by their label values; the key of an unlabelled metric is "". */
+type Entry<C> = { values: readonly string[]; child: C };
+/** One level per label: a lookup hashes the label values themselves, never a joined key string. */
+type Level<C> = Map<string, Level<C> | Entry<C>>;
+
+/** Children keyed by their label values; an unlabelled metric has one child under the empty path. */
 abstract class Family<C> implements Metric {
   abstract readonly kind: Kind;
-  readonly #children = new Map<string, { values: readonly string[]; child: C }>();
+  #root: Level<C> = new Map();
+  #entries: Entry<C>[] = [];
+  #unlabelled: Entry<C> | undefined;
 
   constructor(
     readonly name: string,
@@ -64,25 +70,46 @@ abstract class Family<C> implements Metric {
 
   /** The child for these label values (created on first use, then reused: hold on to it when hot). */
   labels(...values: string[]): C {
-    if (values.length !== this.labelNames.length) {
-      throw new RangeError(`${this.name} takes ${this.labelNames.length} label values, got ${values.length}`);
+    const n = this.labelNames.length;
+    if (values.length !== n) {
+      throw new RangeError(`${this.name} takes ${n} label values, got ${values.length}`);
     }
-    const key = values.length === 1 ? values[0]! : values.join("\u0000");
-    let entry = this.#children.get(key);
+    if (n === 0) {
+      this.#unlabelled ??= this.#add(values);
+      return this.#unlabelled.child;
+    }
+    let level = this.#root;
+    for (let i = 0; i < n - 1; i++) {
+      let next = level.get(values[i]!) as Level<C> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(values[i]!, next);
+      }
+      level = next;
+    }
+    let entry = level.get(values[n - 1]!) as Entry<C> | undefined;
     if (entry === undefined) {
-      entry = { values, child: this.create() };
-      this.#children.set(key, entry);
+      entry = this.#add(values);
+      level.set(values[n - 1]!, entry);
     }
     return entry.child;
   }
 
-  /** Drops every child: gauges recomputed at each scrape start from a clean slate. */
-  reset(): void {
-    this.#children.clear();
+  #add(values: readonly string[]): Entry<C> {
+    const entry = { values, child: this.create() };
+    this.#entries.push(entry);
+    return entry;
   }
 
-  protected children(): Iterable<{ values: readonly string[]; child: C }> {
-    return this.#children.values();
+  /** Drops every child: gauges recomputed at each scrape start from a clean slate. */
+  reset(): void {
+    this.#root = new Map();
+    this.#entries = [];
+    this.#unlabelled = undefined;
+  }
+
+  protected children(): Iterable<Entry<C>> {
+    return this.#entries;
   }
 
   render(out: string[]): void {

@@ -116,14 +116,14 @@ export async function createSecurity(
         try {
           await webhook.verify(req.headers, body);
         } catch (err) {
-          return reject(err, ip, `/v1/feeds/${feedId}/messages`);
+          return reject(err, ip(), `/v1/feeds/${feedId}/messages`);
         }
         return { caller: { ...anyone, sub: `webhook:${feedId}` }, grant: "webhook" };
       }
-      const caller = await authenticate(req, ip);
+      const caller = verify === undefined ? anyone : await authenticate(req, ip());
       if (!caller.canPublish(feedId)) {
-        events.emit("authReject", { reason: "grant", ip });
-        audit?.log({ event: "auth_failure", reason: "grant", ip, sub: caller.sub, route: feedId });
+        events.emit("authReject", { reason: "grant", ip: ip() });
+        audit?.log({ event: "auth_failure", reason: "grant", ip: ip(), sub: caller.sub, route: feedId });
         throw new TacError(ErrorCode.Forbidden, `not allowed to publish to ${feedId}`, { feedId });
       }
       const grant = (caller as { publish?: { match?(f: string): string | undefined } }).publish?.match?.(

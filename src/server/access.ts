@@ -17,12 +17,13 @@ export interface AccessControl {
   /**
    * May this request publish to `feedId`? A feed with webhook secrets takes a valid signature over the
    * raw body instead of a token. Throws UNAUTHORIZED / FORBIDDEN; returns the grant used (for audit).
+   * `ip` is asked for only when a refusal is logged: looking the address up has a cost on every request.
    */
   authorizePublish(
     req: Request,
     feedId: string,
     body: string,
-    ip: string,
+    ip: () => string,
   ): Promise<{ caller: Caller; grant: string }>;
   /** Origin and connection-rate checks before a WebSocket upgrade; throws FORBIDDEN / RATE_LIMITED. */
   admitUpgrade(req: Request, caller: Caller, ip: string): void;

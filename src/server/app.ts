@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { secureHeaders } from "hono/secure-headers";
 import type { Hub } from "../hub/hub.ts";
 import { streamRoutes, type Upgrade } from "../hub/routes.ts";
 import type { Ingestor } from "../ingest/ingestor.ts";
@@ -12,6 +11,7 @@ import { ErrorCode, TacError } from "../protocol/errors.ts";
 import type { AccessControl } from "./access.ts";
 import type { EventBus } from "./events.ts";
 import { errorResponse } from "./http-errors.ts";
+import { securityHeaders } from "./security-headers.ts";
 
 export interface AppDeps {
   journal: Journal;
@@ -59,7 +59,7 @@ export function createApp(deps: AppDeps): Hono {
     });
   }
 
-  app.use(secureHeaders({ crossOriginResourcePolicy: false }));
+  app.use(securityHeaders());
   const corsOrigin = deps.corsOrigin;
   if (corsOrigin !== undefined) {
     const corsHeaders = cors({

@@ -55,6 +55,15 @@ describe("parseJsonSafe", () => {
     expect(parseJsonSafe('{"a":{"c":1}}', { forbiddenKeys: "reject" })).toEqual({ a: { c: 1 } });
   });
 
+  test("a key spelled only with escapes is caught though no forbidden word appears in the text", () => {
+    for (const key of ["\\u0063onstructor", "__pr\\u006fto__", "\\u0070rototype"]) {
+      const text = `[{"ok":1},{"a":{"${key}":{"polluted":1}}}]`;
+      expect(text.includes("constructor") || text.includes("proto")).toBe(false);
+      expect(badJson(() => parseJsonSafe(text, { forbiddenKeys: "reject" })).code).toBe("BAD_JSON");
+      expect(parseJsonSafe(text)).toEqual([{ ok: 1 }, { a: {} }]);
+    }
+  });
+
   test("words merely containing the keys, and values equal to them, are kept", () => {
     expect(parseJsonSafe('{"constructors":"__proto__","x":"prototype"}')).toEqual({
       constructors: "__proto__",
