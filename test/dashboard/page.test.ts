@@ -17,7 +17,17 @@ let errors: string[];
 beforeAll(async () => {
   port = await freePort();
   env = { PORT: String(port), HEARTBEAT_INTERVAL_MS: "60000" };
-  [srv, browser] = await Promise.all([startServer(env, { entry: ENTRY }), launchBrowser()]);
+  // Both in parallel; if one fails, the other is stopped here (a server left running would outlive the
+  // test run: it is a child process).
+  const [s, b] = await Promise.allSettled([startServer(env, { entry: ENTRY }), launchBrowser()]);
+  const failed = [s, b].find((r) => r.status === "rejected");
+  if (failed !== undefined) {
+    if (s.status === "fulfilled") await s.value.stop();
+    if (b.status === "fulfilled") await b.value.close();
+    throw failed.reason;
+  }
+  srv = (s as PromiseFulfilledResult<ServerProcess>).value;
+  browser = (b as PromiseFulfilledResult<Browser>).value;
   page = await browser.context.newPage();
   errors = watchErrors(page);
 });

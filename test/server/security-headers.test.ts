@@ -60,3 +60,29 @@ describe("security headers", () => {
     expect(css.headers.get("x-content-type-options")).toBe("nosniff");
   });
 });
+
+test("a node whose journal is not ready answers 503 with the request id, security and CORS headers", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tacstream-notready-"));
+  const node = new Tacstream({
+    config: loadConfig({ DATA_DIR: dir }),
+    journal: new EmbeddedJournal({ dir }),
+    logger: createLogger("silent"),
+    corsOrigin: (o) => (o === "https://console.example" ? o : null),
+  });
+  try {
+    const res = await node.app.fetch(
+      new Request("http://x/v1/feeds/a/messages", {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: "https://console.example" },
+        body: '{"priority":"low","payload":1}',
+      }),
+    );
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://console.example");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
