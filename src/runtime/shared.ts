@@ -90,7 +90,7 @@ export class Drain {
   }
 
   wrap<A extends unknown[]>(fetch: Fetch<A>): Fetch<A> {
-    return async (req, ...rest) => {
+    return (req, ...rest) => {
       if (this.#draining) {
         const path = new URL(req.url).pathname;
         if (path === "/ready") {
@@ -99,13 +99,29 @@ export class Drain {
         if (path.startsWith("/v1/")) return drainingResponse();
       }
       this.#inflight++;
+      let out: Response | Promise<Response>;
       try {
-        return await fetch(req, ...rest);
-      } finally {
+        out = fetch(req, ...rest);
+      } catch (err) {
         this.#inflight--;
+        throw err;
       }
+      // Two shared callbacks rather than an async wrapper: no extra frame or tick per request.
+      if (out instanceof Promise) return out.then(this.#settled, this.#failed);
+      this.#inflight--;
+      return out;
     };
   }
+
+  readonly #settled = (res: Response): Response => {
+    this.#inflight--;
+    return res;
+  };
+
+  readonly #failed = (err: unknown): never => {
+    this.#inflight--;
+    throw err;
+  };
 
   /** Drains `node`, then calls `closeServer` (which cuts whatever is left). Idempotent. */
   run(node: Tacstream, closeServer: () => void | Promise<void>): Promise<void> {
