@@ -67,11 +67,7 @@ export class DedupWindow {
         this.resizeTable((this.mask + 1) * 2);
         slot = this.find(w0, w1, w2, w3, h);
       }
-      const k = slot * 4;
-      this.keys[k] = w0;
-      this.keys[k + 1] = w1;
-      this.keys[k + 2] = w2;
-      this.keys[k + 3] = w3;
+      putWords(this.keys, slot * 4, w0, w1, w2, w3);
       this.hashes[slot] = h;
       this.used[slot] = 1;
       this.entries++;
@@ -79,11 +75,7 @@ export class DedupWindow {
     this.vals[slot] = seq;
     if (this.count === this.ringSeqs.length) this.resizeRing(Math.min(this.maxIds, this.count * 2));
     const r = (this.head + this.count) % this.ringSeqs.length;
-    const rk = r * 4;
-    this.ringKeys[rk] = w0;
-    this.ringKeys[rk + 1] = w1;
-    this.ringKeys[rk + 2] = w2;
-    this.ringKeys[rk + 3] = w3;
+    putWords(this.ringKeys, r * 4, w0, w1, w2, w3);
     this.ringTimes[r] = time;
     this.ringSeqs[r] = seq;
     this.count++;
@@ -192,6 +184,13 @@ export class DedupWindow {
     this.ringSeqs = seqs;
     this.head = 0;
   }
+}
+
+function putWords(a: Int32Array, at: number, w0: number, w1: number, w2: number, w3: number): void {
+  a[at] = w0;
+  a[at + 1] = w1;
+  a[at + 2] = w2;
+  a[at + 3] = w3;
 }
 
 function word(b: Uint8Array, at: number): number {
