@@ -5,15 +5,9 @@
  * auth. `BARE_MODE=json` only parses and answers (the ingest baseline). GET /v1/stream?feeds=a
  * subscribes on connect, binary or JSON by sub-protocol, like tacstream.
  */
-import { encodeFrame, writeSeq } from "../../src/protocol/frame.ts";
 import { frameToJsonText } from "../../src/protocol/json.ts";
-import { uuidv7Bytes } from "../../src/protocol/uuid.ts";
+import { bareFrame, type Msg } from "./frames.ts";
 
-interface Msg {
-  priority?: "critical" | "high" | "medium" | "low";
-  timestamp?: number;
-  payload?: unknown;
-}
 interface Data {
   feeds: string[];
   binary: boolean;
@@ -48,18 +42,7 @@ const server = Bun.serve<Data, never>({
     const now = Date.now();
     const seqs: number[] = [];
     for (const msg of list) {
-      const frame = encodeFrame(
-        {
-          type: "data",
-          priority: msg.priority ?? "high",
-          feedId: feed,
-          timestamp: msg.timestamp ?? now,
-          id: uuidv7Bytes(now),
-          payload: encoder.encode(JSON.stringify(msg.payload ?? null)),
-        },
-        feedBytes,
-      );
-      writeSeq(frame, ++seq);
+      const frame = bareFrame(msg, feed, feedBytes, now, ++seq);
       seqs.push(seq);
       if (srv.subscriberCount(`b:${feed}`) > 0) srv.publish(`b:${feed}`, frame);
       if (srv.subscriberCount(`j:${feed}`) > 0) srv.publish(`j:${feed}`, frameToJsonText(frame));

@@ -3,14 +3,7 @@
  * tacstream, each message encoded once with src/protocol and handed to `broadcast`, then 202.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { encodeFrame, writeSeq } from "../../src/protocol/frame.ts";
-import { uuidv7Bytes } from "../../src/protocol/uuid.ts";
-
-interface Msg {
-  priority?: "critical" | "high" | "medium" | "low";
-  timestamp?: number;
-  payload?: unknown;
-}
+import { bareFrame, type Msg } from "./frames.ts";
 
 const encoder = new TextEncoder();
 let seq = 0;
@@ -31,19 +24,7 @@ export function postServer(broadcast: (feed: string, frame: Uint8Array) => void)
       const feedBytes = encoder.encode(feed);
       const now = Date.now();
       for (const msg of list) {
-        const frame = encodeFrame(
-          {
-            type: "data",
-            priority: msg.priority ?? "high",
-            feedId: feed,
-            timestamp: msg.timestamp ?? now,
-            id: uuidv7Bytes(now),
-            payload: encoder.encode(JSON.stringify(msg.payload ?? null)),
-          },
-          feedBytes,
-        );
-        writeSeq(frame, ++seq);
-        broadcast(feed, frame);
+        broadcast(feed, bareFrame(msg, feed, feedBytes, now, ++seq));
       }
       res.writeHead(202, { "content-type": "application/json" }).end(`{"accepted":${list.length}}`);
     });

@@ -70,7 +70,7 @@ export function dashboardPlugin(opts: DashboardOptions = {}): Plugin {
             version={version}
           />
         );
-        return c.html(`<!doctype html>${String(html)}`, 200, securityHeaders(c));
+        return c.html(`<!doctype html>${String(html)}`, 200, pageCsp(c));
       });
       app.get("/dashboard/app.css", (c) => serve(c, css));
       app.get("/dashboard/app.js", async (c) => {
@@ -90,13 +90,14 @@ function serve(c: Context, a: Asset): Response {
   return c.body(a.body, 200, headers);
 }
 
-/** The page runs only its own script and talks only to its own origin (feeds are untrusted text). */
-function securityHeaders(c: Context): Record<string, string> {
+/**
+ * The page runs only its own script and talks only to its own origin (feeds are untrusted text). The
+ * other security headers (nosniff, referrer policy, …) come from the app's `securityHeaders`.
+ */
+function pageCsp(c: Context): Record<string, string> {
   const host = c.req.header("host") ?? "";
   const ws = /^[a-zA-Z0-9.:[\]-]+$/.test(host) ? ` ws://${host} wss://${host}` : "";
   return {
     "content-security-policy": `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'${ws}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
   };
 }

@@ -82,15 +82,17 @@ export async function createSecurity(
     throw err;
   };
   const anyone: Caller = { sub: "anonymous", canSubscribe: () => true, canPublish: () => true };
-  const authenticate = async (req: Request, ip: string): Promise<Caller> => {
+  // The address is only needed to log a refusal; with auth off there is nothing to refuse.
+  const authenticateLazily = async (req: Request, ip: () => string): Promise<Caller> => {
     if (verify === undefined) return anyone;
     const found = extractToken(req, { allowQuery: config.TOKEN_IN_QUERY });
     try {
       return await verify(found?.token);
     } catch (err) {
-      return reject(err, ip, new URL(req.url).pathname);
+      return reject(err, ip(), new URL(req.url).pathname);
     }
   };
+  const authenticate = (req: Request, ip: string) => authenticateLazily(req, () => ip);
 
   // Subjects of live sockets, for releasing their connection slots when they close.
   events.on("wsOpen", (e) =>
@@ -120,7 +122,7 @@ export async function createSecurity(
         }
         return { caller: { ...anyone, sub: `webhook:${feedId}` }, grant: "webhook" };
       }
-      const caller = verify === undefined ? anyone : await authenticate(req, ip());
+      const caller = await authenticateLazily(req, ip);
       if (!caller.canPublish(feedId)) {
         events.emit("authReject", { reason: "grant", ip: ip() });
         audit?.log({ event: "auth_failure", reason: "grant", ip: ip(), sub: caller.sub, route: feedId });
