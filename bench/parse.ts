@@ -1,5 +1,5 @@
 /**
- * Parser throughput: RSS 2.0, RSS 1.0 (RDF) and Atom over the real feeds of the shared fixtures, the
+ * Parser throughput: RSS 2.0, RSS 1.0 (RDF) and Atom over the real feeds in test/fixtures, the
  * CISA KEV catalogue, and the STIX example bundles.
  *
  *   ./node_modules/.bin/bun bench/parse.ts [seconds per format, default 3]
@@ -16,7 +16,7 @@ import { parseKev } from "../src/ingest/parsers/kev.ts";
 import { parseRss } from "../src/ingest/parsers/rss.ts";
 import { parseStixBundle } from "../src/ingest/parsers/stix.ts";
 
-const FIXTURES = process.env.TACSTREAM_FIXTURES ?? join(import.meta.dir, "..", "..", "shared", "fixtures");
+const FIXTURES = process.env.TACSTREAM_FIXTURES ?? join(import.meta.dir, "..", "test", "fixtures");
 const SECONDS = Number(process.argv[2] ?? 3);
 const OUT = join(import.meta.dir, "results", "parse.json");
 

@@ -12,8 +12,8 @@ import { frameToJsonText } from "../../../src/protocol/json.ts";
 import { main } from "../../../src/runtime/bun.ts";
 import type { Tacstream } from "../../../src/server/server.ts";
 
-export const FIXTURES =
-  process.env.TACSTREAM_FIXTURES ?? join(import.meta.dir, "..", "..", "..", "..", "shared", "fixtures");
+export { FIXTURES } from "../parsers/fixtures.ts";
+import { FIXTURES } from "../parsers/fixtures.ts";
 export const fixture = (...p: string[]): Uint8Array<ArrayBuffer> =>
   new Uint8Array(readFileSync(join(FIXTURES, ...p)));
 
