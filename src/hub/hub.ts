@@ -3,8 +3,10 @@ import type { FeedPosition, Journal, StoredMessage } from "../journal/journal.ts
 import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
 import { frameToJsonText } from "../protocol/json.ts";
 import { issuePath, PRIORITIES, type Priority } from "../protocol/message.ts";
+import { parseJsonSafe } from "../security/safe-json.ts";
 import type { EventBus } from "../server/events.ts";
 import { errorMessage, heartbeatMessage, metadataMessage } from "./control.ts";
+import { type DeadlineClock, scheduleAt } from "./deadline.ts";
 import { type ClientOp, ClientOpSchema, type SubscribeOp } from "./ops.ts";
 import { RecentMessages } from "./recent.ts";
 import { type FanoutCursor, join, replayThenJoin } from "./replay.ts";
@@ -24,6 +26,8 @@ export interface HubOptions {
   /** Verifies a token given with a `refresh` op; absent when auth is off. */
   refresh?: (token: string, state: SessionState) => Promise<void>;
   now?: () => number;
+  /** Timers for token expiry (tests inject a manual clock). */
+  timers?: DeadlineClock;
   onError?: (err: unknown, where: string) => void;
   /** Fan-out batches, session opens/closes and errors sent are reported here (metrics, audit). */
   events?: EventBus;
@@ -31,6 +35,8 @@ export interface HubOptions {
 
 type Ws = HubSocket<SessionState>;
 const MAX_FLOOD = 200;
+/** Ops are flat objects (a `since` map is two levels): anything deeper is an attack, not an op. */
+const MAX_OP_DEPTH = 8;
 
 /**
  * The hub: tails the journal and fans each durable message out with the runtime's native publish —
@@ -117,8 +123,7 @@ export class Hub implements FanoutCursor {
     const d = ws.data;
     this.#opts.events?.emit("wsOpen", { sessionId: d.id, sub: d.principal.sub, ip: d.ip, format: d.format });
     ws.subscribe(HEARTBEAT_TOPIC);
-    const exp = ws.data.principal.exp;
-    if (exp !== undefined) this.#armExpiry(ws, exp);
+    this.#armExpiry(ws);
     const init = ws.data.initial;
     if (init !== undefined) {
       const op: SubscribeOp = {
@@ -129,7 +134,7 @@ export class Hub implements FanoutCursor {
         epoch: undefined,
         minPriority: (init.minPriority as Priority | undefined) ?? "low",
       };
-      void this.#subscribe(ws, op);
+      this.#runTask(ws, "open", () => this.#subscribe(ws, op));
     }
   }
 
@@ -138,7 +143,8 @@ export class Hub implements FanoutCursor {
     if (!d.closed)
       this.#opts.events?.emit("wsClose", { sessionId: d.id, sub: d.principal.sub, ip: d.ip, code });
     ws.data.closed = true;
-    if (ws.data.expiryTimer !== undefined) clearTimeout(ws.data.expiryTimer);
+    ws.data.cancelExpiry?.();
+    ws.data.cancelExpiry = undefined;
     this.sessions.delete(ws);
     for (const w of ws.data.drainWaiters.splice(0)) w();
   }
@@ -164,9 +170,11 @@ export class Hub implements FanoutCursor {
     }
     let raw: unknown;
     try {
-      raw = JSON.parse(message);
-    } catch {
-      this.#sendError(ws, new TacError(ErrorCode.BadJson, "op is not valid JSON"));
+      // The same parser as HTTP bodies: a 400k-deep op is refused before JSON.parse walks it.
+      raw = parseJsonSafe(message, { maxDepth: MAX_OP_DEPTH });
+    } catch (err) {
+      const msg = err instanceof TacError ? err.message : "op is not valid JSON";
+      this.#sendError(ws, new TacError(ErrorCode.BadJson, msg));
       return;
     }
     const parsed = v.safeParse(ClientOpSchema, raw);
@@ -180,11 +188,30 @@ export class Hub implements FanoutCursor {
       this.#sendError(ws, new TacError(code, issue.message, { path: issuePath(issue) }), rid);
       return;
     }
-    this.#run(ws, parsed.output).catch((err) => {
+    this.#runTask(ws, "op", () => this.#run(ws, parsed.output), parsed.output.id);
+  }
+
+  /**
+   * Every async path started by a socket event runs here, so no rejection escapes to the process (an
+   * unhandled one exits the node): a TacError reaches the client as is, anything else is logged with the
+   * session id and the client gets INTERNAL.
+   */
+  #runTask(ws: Ws, where: string, fn: () => Promise<void>, requestId?: string | number): void {
+    let p: Promise<void>;
+    try {
+      p = fn();
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.catch((err: unknown) => {
       const e =
         err instanceof TacError ? err : new TacError(ErrorCode.Internal, "internal error", { cause: err });
-      if (!(err instanceof TacError)) this.#opts.onError?.(err, "op");
-      if (!ws.data.closed) this.#sendError(ws, e, parsed.output.id);
+      if (!(err instanceof TacError)) this.#opts.onError?.(err, `${where} session=${ws.data.id}`);
+      try {
+        if (!ws.data.closed) this.#sendError(ws, e, requestId);
+      } catch (sendErr) {
+        this.#opts.onError?.(sendErr, `${where} session=${ws.data.id}`);
+      }
     });
   }
 
@@ -205,9 +232,11 @@ export class Hub implements FanoutCursor {
           return;
         }
         await this.#opts.refresh(op.token, ws.data);
+        if (ws.data.closed) return;
+        this.#armExpiry(ws);
+        const revoked = this.#revoke(ws, op.id);
         const exp = ws.data.principal.exp;
-        if (exp !== undefined) this.#armExpiry(ws, exp);
-        ws.send(metadataMessage("refresh", { exp }, op.id));
+        ws.send(metadataMessage("refresh", revoked.length > 0 ? { exp, revoked } : { exp }, op.id));
         return;
       }
     }
@@ -312,6 +341,22 @@ export class Hub implements FanoutCursor {
     return pos;
   }
 
+  /**
+   * A refresh may narrow the grants: every feed the new principal no longer grants is left (a running
+   * replay sees its subscription gone and stops) and reported per feed as FORBIDDEN.
+   */
+  #revoke(ws: Ws, requestId?: string | number): string[] {
+    const revoked: string[] = [];
+    for (const feedId of [...ws.data.subs.keys()]) {
+      if (ws.data.principal.canSubscribe(feedId)) continue;
+      this.#leave(ws, feedId);
+      revoked.push(feedId);
+      const msg = `no longer allowed to subscribe to ${feedId}`;
+      this.#sendError(ws, new TacError(ErrorCode.Forbidden, msg, { feedId }), requestId);
+    }
+    return revoked;
+  }
+
   #sendError(ws: Ws, err: TacError, requestId?: string | number): void {
     ws.send(errorMessage(err, requestId));
     this.#opts.events?.emit("wsError", { code: err.code });
@@ -348,15 +393,22 @@ export class Hub implements FanoutCursor {
     return false;
   }
 
-  #armExpiry(ws: Ws, exp: number): void {
+  /** (Re)arms the close at the principal's `exp`; the previous timer is always cleared first. */
+  #armExpiry(ws: Ws): void {
     const state = ws.data;
-    if (state.expiryTimer !== undefined) clearTimeout(state.expiryTimer);
-    const ms = Math.max(0, exp - this.#now());
-    state.expiryTimer = setTimeout(() => {
-      if (state.closed) return;
-      this.#sendError(ws, new TacError(ErrorCode.Unauthorized, "token expired; send a refresh op in time"));
-      ws.close(CloseCode.TokenExpired, "token expired");
-    }, ms);
+    state.cancelExpiry?.();
+    state.cancelExpiry = undefined;
+    const exp = state.principal.exp;
+    if (exp === undefined) return;
+    state.cancelExpiry = scheduleAt(
+      exp,
+      () => {
+        if (state.closed) return;
+        this.#sendError(ws, new TacError(ErrorCode.Unauthorized, "token expired; send a refresh op in time"));
+        ws.close(CloseCode.TokenExpired, "token expired");
+      },
+      this.#opts.timers,
+    );
   }
 
   /**

@@ -36,7 +36,8 @@ export interface SessionState {
   opRejected: number;
   closed: boolean;
   drainWaiters: Array<() => void>;
-  expiryTimer?: ReturnType<typeof setTimeout>;
+  /** Cancels the close at token expiry (armed at open, re-armed by every refresh). */
+  cancelExpiry?: (() => void) | undefined;
 }
 
 let nextId = 1;
