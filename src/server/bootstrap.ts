@@ -5,6 +5,7 @@ import { createJournal } from "../journal/open.ts";
 import { createLogger, type Logger } from "../observability/log.ts";
 import { createSecurity, type Security } from "../security/access-control.ts";
 import type { AuditEvent } from "../security/audit.ts";
+import { proxiedClientIp } from "../security/client-ip.ts";
 import { parseJsonSafe } from "../security/safe-json.ts";
 import { EventBus } from "./events.ts";
 import type { Plugin } from "./plugin.ts";
@@ -53,11 +54,12 @@ export async function bootNode(
  * Behind a proxy every socket comes from the proxy's address, so per-IP limits and audit lines would all
  * name it; CLIENT_IP_HEADER names the header the proxy puts the client's address in (Fly: fly-client-ip).
  * Only set it behind such a proxy: a client reaching the node directly could otherwise choose its address.
+ * Of a list (x-forwarded-for) the rightmost entry is taken: the one our proxy appended.
  */
 function clientIpFrom(
   header: string | undefined,
   socketIp: (req: Request) => string,
 ): (req: Request) => string {
   if (header === undefined) return socketIp;
-  return (req) => req.headers.get(header)?.split(",")[0]?.trim() || socketIp(req);
+  return (req) => proxiedClientIp(req.headers.get(header)) ?? socketIp(req);
 }

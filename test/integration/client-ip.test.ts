@@ -25,3 +25,10 @@ test("behind a proxy, connection limits count the address the proxy names, not t
   for (let i = 0; i < 4; i++) same.push((await upgrade("198.51.100.7")).status);
   expect(same).toContain(429);
 });
+
+test("a client cannot choose its address by prepending entries to the proxy's list", async () => {
+  // Every request came through the proxy from 192.0.2.50; only the spoofed left entries differ.
+  const statuses = [];
+  for (let i = 0; i < 6; i++) statuses.push((await upgrade(`10.9.9.${i}, 192.0.2.50`)).status);
+  expect(statuses).toContain(429);
+});
