@@ -249,6 +249,7 @@ export class Hub implements FanoutCursor {
     const replays: Array<[string, number, Subscription]> = [];
     for (const feedId of op.feeds) {
       if (!state.principal.canSubscribe(feedId)) {
+        this.#denied(ws, feedId);
         this.#sendError(
           ws,
           new TacError(ErrorCode.Forbidden, `not allowed to subscribe to ${feedId}`, { feedId }),
@@ -351,10 +352,16 @@ export class Hub implements FanoutCursor {
       if (ws.data.principal.canSubscribe(feedId)) continue;
       this.#leave(ws, feedId);
       revoked.push(feedId);
+      this.#denied(ws, feedId);
       const msg = `no longer allowed to subscribe to ${feedId}`;
       this.#sendError(ws, new TacError(ErrorCode.Forbidden, msg, { feedId }), requestId);
     }
     return revoked;
+  }
+
+  #denied(ws: Ws, feedId: string): void {
+    const d = ws.data;
+    this.#opts.events?.emit("accessDenied", { sub: d.principal.sub, ip: d.ip, feedId, route: "/v1/stream" });
   }
 
   #sendError(ws: Ws, err: TacError, requestId?: string | number): void {

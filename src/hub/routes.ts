@@ -5,6 +5,7 @@ import type { Journal } from "../journal/journal.ts";
 import { ErrorCode, TacError } from "../protocol/errors.ts";
 import { frameToJsonText } from "../protocol/json.ts";
 import type { AccessControl } from "../server/access.ts";
+import type { EventBus } from "../server/events.ts";
 import { newSessionState, type SessionState } from "./session.ts";
 import { negotiateProtocol, parseStreamQuery } from "./upgrade.ts";
 
@@ -20,6 +21,8 @@ export interface StreamRouteDeps {
   /** Given by the runtime: hands the request to its WebSocket server with our session state. */
   upgrade: () => Upgrade;
   clientIp?: (req: Request) => string;
+  /** Refused reads are reported here (the audit log). */
+  events?: EventBus;
 }
 
 const Limit = v.pipe(
@@ -64,8 +67,11 @@ export function streamRoutes(deps: StreamRouteDeps): Hono {
   // Replay over HTTP: the same messages, the same positions, for clients that poll.
   app.get("/v1/feeds/:feedId/messages", async (c) => {
     const feedId = feedIdParam(c.req.param("feedId"));
-    const caller = await deps.access.authenticate(c.req.raw, deps.clientIp?.(c.req.raw) ?? "");
+    const ip = deps.clientIp?.(c.req.raw) ?? "";
+    const caller = await deps.access.authenticate(c.req.raw, ip);
     if (!caller.canSubscribe(feedId)) {
+      const route = new URL(c.req.url).pathname;
+      deps.events?.emit("accessDenied", { sub: caller.sub, ip, feedId, route });
       throw new TacError(ErrorCode.Forbidden, `not allowed to read ${feedId}`, { feedId });
     }
     const since = parseQ(Since, c.req.query("since") ?? "0", "since");

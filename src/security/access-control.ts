@@ -98,6 +98,17 @@ export async function createSecurity(
   events.on("wsOpen", (e) =>
     audit?.log({ event: "connection_open", sub: e.sub, ip: e.ip, connId: String(e.sessionId) }),
   );
+  events.on("accessDenied", (e) => {
+    events.emit("authReject", { reason: "grant", ip: e.ip });
+    audit?.log({
+      event: "auth_failure",
+      reason: "grant",
+      ip: e.ip,
+      sub: e.sub,
+      route: e.route,
+      feedId: e.feedId,
+    });
+  });
   events.on("wsClose", (e) => {
     limits.release(e.ip, verify === undefined ? null : e.sub);
     audit?.log({
@@ -116,16 +127,18 @@ export async function createSecurity(
       const webhook = webhooks.get(feedId);
       if (webhook !== undefined) {
         try {
-          await webhook.verify(req.headers, body);
+          await webhook.verify(req.headers, await body());
         } catch (err) {
-          return reject(err, ip(), `/v1/feeds/${feedId}/messages`);
+          // The route the request came by (/v1/feeds/… or /v1/webhooks/…), as for every other refusal.
+          return reject(err, ip(), new URL(req.url).pathname);
         }
         return { caller: { ...anyone, sub: `webhook:${feedId}` }, grant: "webhook" };
       }
       const caller = await authenticateLazily(req, ip);
       if (!caller.canPublish(feedId)) {
         events.emit("authReject", { reason: "grant", ip: ip() });
-        audit?.log({ event: "auth_failure", reason: "grant", ip: ip(), sub: caller.sub, route: feedId });
+        const route = new URL(req.url).pathname;
+        audit?.log({ event: "auth_failure", reason: "grant", ip: ip(), sub: caller.sub, route, feedId });
         throw new TacError(ErrorCode.Forbidden, `not allowed to publish to ${feedId}`, { feedId });
       }
       const grant = (caller as { publish?: { match?(f: string): string | undefined } }).publish?.match?.(

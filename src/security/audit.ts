@@ -4,7 +4,7 @@ import type { Now } from "../resilience/types.ts";
 
 /** The audited events. `ip` is the client address as the server sees it (after trusted-proxy rules). */
 export type AuditEvent =
-  | { event: "auth_failure"; reason: string; ip?: string; sub?: string; route?: string }
+  | { event: "auth_failure"; reason: string; ip?: string; sub?: string; route?: string; feedId?: string }
   | { event: "publish"; sub: string; feedId: string; grant: string; count: number; ip?: string }
   | { event: "dlq_replay"; sub: string; feedId: string; count: number; ip?: string }
   | { event: "admin_change"; sub: string; action: string; target?: string; ip?: string }

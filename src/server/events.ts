@@ -21,6 +21,8 @@ export interface NodeEvents {
   /** A typed error sent to a WebSocket client. */
   wsError: { code: string };
   authReject: { reason: string; ip: string };
+  /** A read or subscribe refused for want of a grant (403 / per-feed FORBIDDEN): the audit log records it. */
+  accessDenied: { sub: string; ip: string; feedId: string; route: string };
 }
 
 type Handler<K extends keyof NodeEvents> = (e: NodeEvents[K]) => void;

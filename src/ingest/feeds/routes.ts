@@ -95,7 +95,12 @@ export function mountFeedRoutes(
       const ip = clientIp(c, ctx);
       const body = new Uint8Array(await c.req.arrayBuffer());
       const text = new TextDecoder().decode(body);
-      const published = await ctx.access.authorizePublish(c.req.raw, feedId, text, () => ip);
+      const published = await ctx.access.authorizePublish(
+        c.req.raw,
+        feedId,
+        async () => text,
+        () => ip,
+      );
       // After authentication, so nobody without rights can use up a source's allowance.
       const r = sourceLimiter(feedId, feed.rateLimit).tryAcquire(feedId);
       if (!r.ok) throw rateLimited("per source", r.retryAfterMs);
