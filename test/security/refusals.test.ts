@@ -84,3 +84,28 @@ test("without a token the publish is refused before its body is read", async () 
   });
   expect(res.status).toBe(401);
 });
+
+test("a refresh with narrower grants stops the revoked feed at once; the kept one flows", async () => {
+  const wide = await signToken({ sub: "reader", subscribe: ["threats.*"] }, { secret: SECRET });
+  const pub = await signToken({ sub: "pub", publish: ["threats.*"] }, { secret: SECRET });
+  const s = await openSocket(`${srv.wsUrl}/v1/stream`, ["tacstream.v1.json", `tacstream.token.${wide}`]);
+  s.send({ op: "subscribe", id: 1, feeds: ["threats.us", "threats.eu"] });
+  await s.untilJson((m) => m.op === "subscribe");
+  s.send({ op: "refresh", id: 2, token: reader });
+  expect(await s.untilJson((m) => m.type === "error")).toMatchObject({
+    code: "FORBIDDEN",
+    feedId: "threats.us",
+  });
+  expect(await s.untilJson((m) => m.op === "refresh")).toMatchObject({ revoked: ["threats.us"] });
+  const post = (feed: string, i: number) =>
+    fetch(`${srv.url}/v1/feeds/${feed}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${pub}`, "content-type": "application/json" },
+      body: JSON.stringify(threat(i)),
+    });
+  expect((await post("threats.us", 20)).status).toBe(202);
+  expect((await post("threats.eu", 21)).status).toBe(202);
+  const m = await s.untilJson<{ feedId?: string; seq?: number }>((x) => x.seq !== undefined);
+  expect(m.feedId).toBe("threats.eu");
+  s.close();
+});
