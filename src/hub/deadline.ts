@@ -7,7 +7,7 @@ export interface DeadlineClock {
   clearTimer(handle: unknown): void;
 }
 
-const REAL_CLOCK: DeadlineClock = {
+export const REAL_CLOCK: DeadlineClock = {
   now: Date.now,
   setTimer: (fn, ms) => {
     const t = setTimeout(fn, ms);

@@ -6,7 +6,7 @@ import { issuePath, PRIORITIES, type Priority } from "../protocol/message.ts";
 import { parseJsonSafe } from "../security/safe-json.ts";
 import type { EventBus } from "../server/events.ts";
 import { errorMessage, heartbeatMessage, metadataMessage } from "./control.ts";
-import { type DeadlineClock, scheduleAt } from "./deadline.ts";
+import { type DeadlineClock, REAL_CLOCK, scheduleAt } from "./deadline.ts";
 import { type ClientOp, ClientOpSchema, type SubscribeOp } from "./ops.ts";
 import { RecentMessages } from "./recent.ts";
 import { type FanoutCursor, join, replayThenJoin } from "./replay.ts";
@@ -55,10 +55,13 @@ export class Hub implements FanoutCursor {
   #pressure: ReturnType<typeof setInterval> | undefined;
   readonly #opts: HubOptions;
   readonly #now: () => number;
+  readonly #timers: DeadlineClock;
 
   constructor(opts: HubOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
+    // Expiry is judged by the hub's clock, the same one every other session decision uses.
+    this.#timers = opts.timers ?? { ...REAL_CLOCK, now: this.#now };
     this.recent = new RecentMessages(opts.recentBytes ?? 64 * 1024 * 1024);
   }
 
@@ -414,7 +417,7 @@ export class Hub implements FanoutCursor {
         this.#sendError(ws, new TacError(ErrorCode.Unauthorized, "token expired; send a refresh op in time"));
         ws.close(CloseCode.TokenExpired, "token expired");
       },
-      this.#opts.timers,
+      this.#timers,
     );
   }
 
