@@ -5,7 +5,7 @@ import { ErrorCode, TacError } from "../protocol/errors.ts";
 import { FeedIdSchema, PRIORITIES } from "../protocol/message.ts";
 import type { AccessControl } from "../server/access.ts";
 import type { EventBus } from "../server/events.ts";
-import { parseIngestBody } from "./body.ts";
+import { decodeBody, parseIngestBody } from "./body.ts";
 import type { Ingestor } from "./ingestor.ts";
 
 export interface IngestRouteDeps {
@@ -62,7 +62,7 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono {
         address ??= deps.clientIp?.(c.req.raw) ?? "";
         return address;
       };
-      const text = await c.req.text();
+      const text = decodeBody(new Uint8Array(await c.req.arrayBuffer()));
       const { caller, grant } = await deps.access.authorizePublish(c.req.raw, feedId, text, ip);
       const messages = parseIngestBody(text, deps.maxBatch, parseJson);
       const t0 = performance.now();
