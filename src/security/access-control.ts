@@ -8,6 +8,7 @@ import type { EventBus } from "../server/events.ts";
 import { AuditLog, fileAuditSink } from "./audit.ts";
 import { ConnectionLimits } from "./connection-limits.ts";
 import { createPayloadCipher, type PayloadCipher, parseEncryptionKeys } from "./encryption.ts";
+import { readKeyLedger, removedKeys, writeKeyLedger } from "./key-ledger.ts";
 import { createOriginPolicy, type OriginPolicy } from "./origin.ts";
 import { productionProblems } from "./production.ts";
 import { AuthError } from "./token-error.ts";
@@ -82,6 +83,7 @@ export async function createSecurity(
         });
   const cipher =
     config.ENCRYPTION_KEYS === undefined ? undefined : await createPayloadCipher(config.ENCRYPTION_KEYS);
+  if (config.ENCRYPTION_KEYS !== undefined) warnRemovedKeys(config, config.ENCRYPTION_KEYS, log, now());
 
   const reject = (err: unknown, ip: string, route: string): never => {
     const reason = err instanceof AuthError ? err.reason : "error";
@@ -251,4 +253,25 @@ function configuredSecrets(config: Config): { name: string; bytes: Uint8Array; m
       out.push({ name: `ENCRYPTION_KEYS (key ${kid})`, bytes: key, minBytes: 32 });
   }
   return out;
+}
+
+/**
+ * Warns at start about encryption keys configured before but removed since: messages sealed with them
+ * are skipped by replays and the tail until retention expires them. The key ids (never the keys) are kept
+ * in DATA_DIR, so only a node that saw the key before can tell.
+ */
+function warnRemovedKeys(config: Config, spec: string, log: Logger, now: number): void {
+  const path = `${config.DATA_DIR}/encryption-keys.json`;
+  const kids = parseEncryptionKeys(spec).map((k) => k.kid);
+  const { removed, ledger } = removedKeys(
+    readKeyLedger(path),
+    kids,
+    now,
+    config.RETENTION_MAX_AGE_SECONDS * 1000,
+  );
+  for (const kid of removed) {
+    log.warn("encryption key removed from ENCRYPTION_KEYS: messages sealed with it will be skipped", { kid });
+  }
+  const failed = writeKeyLedger(path, ledger);
+  if (failed !== undefined) log.warn("cannot record encryption key ids", { err: failed.message });
 }

@@ -70,3 +70,26 @@ describe("production mode refuses", () => {
     }
   });
 });
+
+test("a removed encryption key is a start-up warning naming its id", async () => {
+  const data = mkdtempSync(join(tmpdir(), "ts-keys-"));
+  const lines: string[] = [];
+  const start = async (keys: string) => {
+    const log = createLogger("warn", (line) => lines.push(line));
+    const s = await createSecurity(
+      loadConfig({ DATA_DIR: data, ENCRYPTION_KEYS: keys }),
+      log,
+      new EventBus(),
+    );
+    await s.close();
+  };
+  const k1 = `k1:${randomKey()}`;
+  const k2 = `k2:${randomKey()}`;
+  await start(`${k2},${k1}`);
+  expect(lines.filter((l) => l.includes("encryption key removed"))).toEqual([]);
+  await start(k2);
+  const warned = lines.filter((l) => l.includes("encryption key removed"));
+  expect(warned).toHaveLength(1);
+  expect(warned[0]).toContain('"kid":"k1"');
+  expect(warned[0]).not.toContain(k1.slice(3));
+});
