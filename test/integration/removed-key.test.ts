@@ -7,7 +7,9 @@ const NEW = `new:${key(9)}`;
 
 test("a message under a removed key: the replay serves the rest (200), the start warns, the log names it", async () => {
   const first = await startServer({ ENCRYPTION_KEYS: OLD });
-  expect((await postMessages(first.url, "enc.feed", threat(1, { title: "sealed with old" }))).status).toBe(202);
+  expect((await postMessages(first.url, "enc.feed", threat(1, { title: "sealed with old" }))).status).toBe(
+    202,
+  );
   await first.stop({ keepData: true });
 
   const rotated = await startServer({ ENCRYPTION_KEYS: `${NEW},${OLD}` }, { dataDir: first.dataDir });
