@@ -3,9 +3,9 @@ import * as v from "valibot";
 import { feedIdParam } from "../ingest/routes.ts";
 import type { Journal } from "../journal/journal.ts";
 import { ErrorCode, TacError } from "../protocol/errors.ts";
-import { frameToJsonText } from "../protocol/json.ts";
 import type { AccessControl } from "../server/access.ts";
 import type { EventBus } from "../server/events.ts";
+import { REPLAY_MAX_BYTES, replayPage } from "./http-replay.ts";
 import { newSessionState, type SessionState } from "./session.ts";
 import { negotiateProtocol, parseStreamQuery } from "./upgrade.ts";
 
@@ -23,6 +23,8 @@ export interface StreamRouteDeps {
   clientIp?: (req: Request) => string;
   /** Refused reads are reported here (the audit log). */
   events?: EventBus;
+  /** Cap on the messages' JSON in one HTTP replay page (default REPLAY_MAX_BYTES). */
+  replayMaxBytes?: number;
 }
 
 const Limit = v.pipe(
@@ -78,11 +80,13 @@ export function streamRoutes(deps: StreamRouteDeps): Hono {
     const limit = parseQ(Limit, c.req.query("limit") ?? "100", "limit");
     const pos = await deps.journal.position(feedId);
     const recovered = since + 1 >= pos.first && since <= pos.last;
-    const msgs = recovered || since === 0 ? await deps.journal.read(feedId, since, limit) : [];
-    const last = msgs.at(-1)?.seq;
+    const page =
+      recovered || since === 0
+        ? await replayPage(deps.journal, feedId, since, limit, deps.replayMaxBytes ?? REPLAY_MAX_BYTES)
+        : { texts: [], last: undefined, more: false };
     const body =
       `{"epoch":${JSON.stringify(pos.epoch)},"head":${pos.head},"earliest":${pos.first},"recovered":${recovered},` +
-      `"next":${last ?? since},"messages":[${msgs.map((m) => frameToJsonText(m.frame)).join(",")}]}`;
+      `"next":${page.last ?? since},"more":${page.more},"messages":[${page.texts.join(",")}]}`;
     return c.body(body, 200, { "content-type": "application/json" });
   });
 

@@ -1,4 +1,5 @@
 import { ErrorCode, TacError } from "../protocol/errors.ts";
+import { decodeBody } from "./body.ts";
 
 const tooLarge = (max: number) =>
   new TacError(ErrorCode.PayloadTooLarge, `request body is larger than MAX_PAYLOAD (${max} bytes)`);
@@ -12,7 +13,7 @@ export function checkDeclaredLength(req: Request, maxSize: number): void {
 }
 
 /**
- * Reads a request body as UTF-8 text, refusing it (413) as soon as more than `maxSize` bytes arrived.
+ * Reads a request body as UTF-8 text (invalid UTF-8 is a 400, never U+FFFD), refusing it (413) as soon as more than `maxSize` bytes arrived.
  * Called only once the caller is authorised, so an unauthenticated client cannot make the node buffer
  * a megabyte (Hono's bodyLimit buffers a chunked body before the handler runs).
  */
@@ -32,5 +33,5 @@ export async function readBodyLimited(req: Request, maxSize: number): Promise<st
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks, size).toString("utf8");
+  return decodeBody(Buffer.concat(chunks, size));
 }

@@ -7,6 +7,21 @@ import {
   ThreatPayloadSchema,
 } from "../protocol/message.ts";
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A request body's bytes as text, refusing invalid UTF-8: a lenient decoder would store U+FFFD in place
+ * of the sender's bytes, silently changing what was published (and what a webhook signature covered).
+ * @throws TacError BAD_JSON (400).
+ */
+export function decodeBody(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new TacError(ErrorCode.BadJson, "body is not valid UTF-8");
+  }
+}
+
 /**
  * Turns a request body into validated messages, all or nothing: the first bad field refuses the whole
  * batch with its path (`[3].payload.confidence`), so nothing is half-accepted.

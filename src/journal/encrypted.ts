@@ -1,5 +1,5 @@
 import { decodeFrame, encodeFrame, Flag, MESSAGE_TYPES, Offset, PRIORITIES } from "../protocol/frame.ts";
-import type { PayloadCipher } from "../security/encryption.ts";
+import { EncryptionError, type PayloadCipher } from "../security/encryption.ts";
 import type {
   AppendEntry,
   FeedPosition,
@@ -9,19 +9,33 @@ import type {
   TailListener,
 } from "./journal.ts";
 
+/** A stored message that could not be opened (its key was removed, or it was altered), with why. */
+export interface UndecryptableMessage {
+  feedId: string;
+  seq: number;
+  error: EncryptionError;
+}
+
 /**
  * Payload encryption at rest for any journal: frames are sealed (AES-256-GCM, the message id bound as
  * additional data) on their way in and opened on their way out, so the files or the JetStream stream
  * hold ciphertext while the hub and readers see plain frames. Decryption happens once per message on
  * the tail — never once per subscriber — and keeps seq order: each batch waits for the one before.
+ *
+ * A message that cannot be opened costs that message only: it is left out of replays and of the tail and
+ * reported to `onUndecryptable` with a typed EncryptionError, while the rest is served — one record
+ * under a removed key must not turn a feed's replay into a 500 or stop live delivery for good.
  */
 export class EncryptedJournal implements Journal {
   readonly #inner: Journal;
   readonly #cipher: PayloadCipher;
 
-  constructor(inner: Journal, cipher: PayloadCipher) {
+  readonly #onUndecryptable: (e: UndecryptableMessage) => void;
+
+  constructor(inner: Journal, cipher: PayloadCipher, onUndecryptable?: (e: UndecryptableMessage) => void) {
     this.#inner = inner;
     this.#cipher = cipher;
+    this.#onUndecryptable = onUndecryptable ?? (() => {});
   }
 
   get kind(): Journal["kind"] {
@@ -54,25 +68,54 @@ export class EncryptedJournal implements Journal {
   }
 
   async read(feedId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
-    const msgs = await this.#inner.read(feedId, afterSeq, limit);
-    return Promise.all(msgs.map((m) => this.#open(m)));
+    // Skipped messages are made up for from further on: a page shorter than `limit` keeps meaning
+    // "the end of the feed", which replay loops rely on to stop (or to not spin on an empty page).
+    const out: StoredMessage[] = [];
+    let after = afterSeq;
+    for (;;) {
+      const want = limit - out.length;
+      const msgs = await this.#inner.read(feedId, after, want);
+      out.push(...(await this.#openAll(msgs)));
+      if (msgs.length < want || out.length >= limit) return out;
+      after = msgs.at(-1)!.seq;
+    }
   }
 
   tail(listener: TailListener): () => void {
     let chain = Promise.resolve();
     let active = true;
     const un = this.#inner.tail((batch) => {
-      const opened = Promise.all(batch.map((m) => this.#open(m)));
+      const opened = this.#openAll(batch);
       chain = chain
         .then(() => opened)
         .then((plain) => {
-          if (active) listener(plain);
-        });
+          if (active && plain.length > 0) listener(plain);
+        })
+        // A failing listener loses its batch, never the chain: later batches still arrive in order.
+        .catch(() => {});
     });
     return () => {
       active = false;
       un();
     };
+  }
+
+  /** Opens each message; the ones that fail are reported and left out, the others kept in order. */
+  async #openAll(msgs: readonly StoredMessage[]): Promise<StoredMessage[]> {
+    const settled = await Promise.allSettled(msgs.map((m) => this.#open(m)));
+    const out: StoredMessage[] = [];
+    settled.forEach((r, i) => {
+      if (r.status === "fulfilled") out.push(r.value);
+      else {
+        const m = msgs[i]!;
+        const error =
+          r.reason instanceof EncryptionError
+            ? r.reason
+            : new EncryptionError("malformed", "stored frame cannot be opened", r.reason);
+        this.#onUndecryptable({ feedId: m.feedId, seq: m.seq, error });
+      }
+    });
+    return out;
   }
 
   async #seal(e: AppendEntry): Promise<AppendEntry> {

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { type Config, ConfigError } from "../config/config.ts";
 import type { Logger } from "../observability/log.ts";
 import { ErrorCode, TacError } from "../protocol/errors.ts";
@@ -6,7 +7,8 @@ import type { AccessControl, Caller } from "../server/access.ts";
 import type { EventBus } from "../server/events.ts";
 import { AuditLog, fileAuditSink } from "./audit.ts";
 import { ConnectionLimits } from "./connection-limits.ts";
-import { createPayloadCipher, type PayloadCipher } from "./encryption.ts";
+import { createPayloadCipher, type PayloadCipher, parseEncryptionKeys } from "./encryption.ts";
+import { readKeyLedger, removedKeys, writeKeyLedger } from "./key-ledger.ts";
 import { createOriginPolicy, type OriginPolicy } from "./origin.ts";
 import { productionProblems } from "./production.ts";
 import { AuthError } from "./token-error.ts";
@@ -37,6 +39,8 @@ export async function createSecurity(
   now = Date.now,
 ): Promise<Security> {
   const tokenConfig = tokenKeys(config);
+  const production = config.NODE_ENV === "production";
+  const auditWritable = config.AUDIT_LOG === undefined ? undefined : canAppend(config.AUDIT_LOG);
   const problems = productionProblems({
     auth: tokenConfig !== undefined,
     requireExp: config.TOKEN_REQUIRE_EXP,
@@ -44,10 +48,15 @@ export async function createSecurity(
     allowedOrigins: config.ALLOWED_ORIGINS,
     encryption: config.ENCRYPTION_KEYS !== undefined,
     audit: config.AUDIT_LOG !== undefined,
+    metricsToken: config.METRICS_TOKEN !== undefined,
+    clockToleranceSec: config.TOKEN_CLOCK_TOLERANCE,
+    secrets: production ? configuredSecrets(config) : [],
+    ...(auditWritable === undefined ? {} : { auditWritable }),
   });
-  if (config.NODE_ENV === "production" && problems.length > 0) {
+  if (production && problems.length > 0) {
     throw new SecurityConfigError(`NODE_ENV=production refuses to start: ${problems.join("; ")}`);
   }
+  if (auditWritable === false) log.warn("AUDIT_LOG cannot be opened for writing: audit events will be lost");
   let verify: TokenVerifier | undefined;
   try {
     verify = tokenConfig === undefined ? undefined : await createTokenVerifier(tokenConfig);
@@ -74,6 +83,7 @@ export async function createSecurity(
         });
   const cipher =
     config.ENCRYPTION_KEYS === undefined ? undefined : await createPayloadCipher(config.ENCRYPTION_KEYS);
+  if (config.ENCRYPTION_KEYS !== undefined) warnRemovedKeys(config, config.ENCRYPTION_KEYS, log, now());
 
   const reject = (err: unknown, ip: string, route: string): never => {
     const reason = err instanceof AuthError ? err.reason : "error";
@@ -210,4 +220,71 @@ function parseWebhookSecrets(spec: string | undefined, now: () => number): Map<s
     out.set(feed, createWebhookVerifier({ secrets, now }));
   }
   return out;
+}
+
+/** Whether the audit file can be opened for appending now: refused in production, warned otherwise. */
+function canAppend(path: string): boolean {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    closeSync(openSync(path, "a", 0o600));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Minimum length of a webhook secret: HMAC keys shorter than this can be guessed offline. */
+const MIN_WEBHOOK_SECRET_BYTES = 16;
+
+/** Every secret of the configuration, named as its variable, for the production strength check. */
+function configuredSecrets(config: Config): { name: string; bytes: Uint8Array; minBytes: number }[] {
+  const utf8 = new TextEncoder();
+  const out: { name: string; bytes: Uint8Array; minBytes: number }[] = [];
+  if (config.TOKEN_SECRET !== undefined) {
+    out.push({ name: "TOKEN_SECRET", bytes: utf8.encode(config.TOKEN_SECRET), minBytes: 32 });
+  }
+  for (const entry of (config.WEBHOOK_SECRETS ?? "").split(",")) {
+    const i = entry.indexOf(":");
+    if (i <= 0) continue;
+    for (const secret of entry.slice(i + 1).split("|")) {
+      if (secret.trim() === "") continue;
+      out.push({
+        name: `WEBHOOK_SECRETS (feed ${entry.slice(0, i).trim()})`,
+        bytes: utf8.encode(secret.trim()),
+        minBytes: MIN_WEBHOOK_SECRET_BYTES,
+      });
+    }
+  }
+  if (config.ENCRYPTION_KEYS !== undefined) {
+    let keys: { kid: string; key: Uint8Array }[] = [];
+    try {
+      keys = parseEncryptionKeys(config.ENCRYPTION_KEYS);
+    } catch {
+      // A malformed value is refused, with its reason, by createPayloadCipher below.
+    }
+    for (const { kid, key } of keys)
+      out.push({ name: `ENCRYPTION_KEYS (key ${kid})`, bytes: key, minBytes: 32 });
+  }
+  return out;
+}
+
+/**
+ * Warns at start about encryption keys configured before but removed since: messages sealed with them
+ * are skipped by replays and the tail until retention expires them. The key ids (never the keys) are kept
+ * in DATA_DIR, so only a node that saw the key before can tell.
+ */
+function warnRemovedKeys(config: Config, spec: string, log: Logger, now: number): void {
+  const path = `${config.DATA_DIR}/encryption-keys.json`;
+  const kids = parseEncryptionKeys(spec).map((k) => k.kid);
+  const { removed, ledger } = removedKeys(
+    readKeyLedger(path),
+    kids,
+    now,
+    config.RETENTION_MAX_AGE_SECONDS * 1000,
+  );
+  for (const kid of removed) {
+    log.warn("encryption key removed from ENCRYPTION_KEYS: messages sealed with it will be skipped", { kid });
+  }
+  const failed = writeKeyLedger(path, ledger);
+  if (failed !== undefined) log.warn("cannot record encryption key ids", { err: failed.message });
 }

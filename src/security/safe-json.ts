@@ -1,7 +1,19 @@
 import { ErrorCode, TacError } from "../protocol/errors.ts";
 
-/** Keys that let a later merge/assign reach `Object.prototype`. */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+/**
+ * Keys through which a later merge/assign of the parsed tree can reach shared built-ins. `JSON.parse` itself
+ * only makes own data properties, so the danger is what a naive deep merge does with them: `__proto__`
+ * (any value) swaps or writes the target's prototype, and `constructor` holding an object makes it
+ * descend into the built-in `Object` function (then `.prototype` into `Object.prototype`). A `constructor`
+ * holding a string or number, and `prototype` anywhere, only ever become own properties: legitimate data.
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor"]);
+
+/** Whether `key: value` can pollute through a merge (see FORBIDDEN_KEYS). */
+function pollutes(key: string, value: unknown): boolean {
+  if (key === "__proto__") return true;
+  return key === "constructor" && value !== null && typeof value === "object";
+}
 
 export interface SafeJsonOptions {
   /** Deepest nesting of arrays/objects accepted (default 64). */
@@ -70,13 +82,13 @@ function removeForbiddenKeys(root: unknown, reject: boolean): void {
     }
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      if (FORBIDDEN_KEYS.has(key)) {
+      const child = record[key];
+      if (pollutes(key, child)) {
         if (reject) throw new TacError(ErrorCode.BadJson, `forbidden key ${JSON.stringify(key)}`);
         // JSON.parse made it an own data property; `delete` removes that, never the real prototype.
         delete record[key];
         continue;
       }
-      const child = record[key];
       if (child !== null && typeof child === "object") stack.push(child);
     }
   }
@@ -84,8 +96,8 @@ function removeForbiddenKeys(root: unknown, reject: boolean): void {
 
 /**
  * Parses untrusted JSON (request bodies, WebSocket ops, fetched feeds): refuses nesting deeper than
- * `maxDepth` before parsing, and removes (or refuses) `__proto__`, `constructor` and `prototype` keys at
- * every level, so no later merge of the result can pollute prototypes.
+ * `maxDepth` before parsing, and removes (or refuses) at every level the keys that a later merge could
+ * follow into a prototype — `__proto__`, and `constructor` holding an object (FORBIDDEN_KEYS).
  * @throws TacError BAD_JSON — invalid UTF-8, too deep, not JSON, or a forbidden key in "reject" mode.
  */
 export function parseJsonSafe(input: string | Uint8Array, options: SafeJsonOptions = {}): unknown {

@@ -33,7 +33,17 @@ export async function bootNode(
   const events = new EventBus();
   const security = await createSecurity(config, log, events);
   const base = await createJournal(config, log);
-  const journal = security.cipher === undefined ? base : new EncryptedJournal(base, security.cipher);
+  const journal =
+    security.cipher === undefined
+      ? base
+      : new EncryptedJournal(base, security.cipher, ({ feedId, seq, error }) =>
+          log.error("stored message cannot be decrypted: skipped", {
+            feedId,
+            seq,
+            code: error.code,
+            reason: error.reason,
+          }),
+        );
   const audit = security.audit;
   const node = new Tacstream({
     config,

@@ -144,6 +144,25 @@ describe("edges", () => {
     expect(await stored("threats.proto")).toBe(0);
   });
 
+  test("invalid UTF-8 in a body is refused with 400, not stored as U+FFFD", async () => {
+    const bytes = new TextEncoder().encode('{"priority":"low","payload":{"note":"ab"}}');
+    const bad = new Uint8Array([...bytes.subarray(0, 37), 0xff, 0xfe, ...bytes.subarray(37)]);
+    const res = await fetch(`${srv.url}/v1/feeds/threats.utf8/messages`, {
+      method: "POST",
+      headers: { ...bearer(good), "content-type": "application/json" },
+      body: bad,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BAD_JSON");
+    expect(await stored("threats.utf8")).toBe(0);
+  });
+
+  test("constructor and prototype as plain data keys are accepted", async () => {
+    const body = '{"priority":"low","payload":{"constructor":"Foo","prototype":{"kind":"class"}}}';
+    expect((await postMessages(srv.url, "threats.data", body, bearer(good))).status).toBe(202);
+    expect(await stored("threats.data")).toBe(1);
+  });
+
   test("a flood of connections from one IP gets 429", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 30; i++) {

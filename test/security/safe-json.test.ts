@@ -50,18 +50,35 @@ describe("parseJsonSafe", () => {
 
   test("reject mode refuses the document instead", () => {
     expect(
-      badJson(() => parseJsonSafe('{"a":{"constructor":1}}', { forbiddenKeys: "reject" })).message,
+      badJson(() => parseJsonSafe('{"a":{"constructor":{"x":1}}}', { forbiddenKeys: "reject" })).message,
     ).toContain("constructor");
+    expect(badJson(() => parseJsonSafe('{"__proto__":1}', { forbiddenKeys: "reject" })).message).toContain(
+      "__proto__",
+    );
     expect(parseJsonSafe('{"a":{"c":1}}', { forbiddenKeys: "reject" })).toEqual({ a: { c: 1 } });
   });
 
   test("a key spelled only with escapes is caught though no forbidden word appears in the text", () => {
-    for (const key of ["\\u0063onstructor", "__pr\\u006fto__", "\\u0070rototype"]) {
+    for (const key of ["\\u0063onstructor", "__pr\\u006fto__"]) {
       const text = `[{"ok":1},{"a":{"${key}":{"polluted":1}}}]`;
       expect(text.includes("constructor") || text.includes("proto")).toBe(false);
       expect(badJson(() => parseJsonSafe(text, { forbiddenKeys: "reject" })).code).toBe("BAD_JSON");
       expect(parseJsonSafe(text)).toEqual([{ ok: 1 }, { a: {} }]);
     }
+  });
+
+  test("constructor and prototype as data keys are kept: only what a merge could follow is refused", () => {
+    const data = '{"constructor":"Foo","prototype":{"kind":"class"},"a":{"constructor":1,"prototype":[1]}}';
+    const expected = {
+      constructor: "Foo",
+      prototype: { kind: "class" },
+      a: { constructor: 1, prototype: [1] },
+    };
+    expect(parseJsonSafe(data, { forbiddenKeys: "reject" })).toEqual(expected);
+    expect(parseJsonSafe(data)).toEqual(expected);
+    expect(parseJsonSafe('{"\\u0070rototype":{"x":1}}', { forbiddenKeys: "reject" })).toEqual({
+      prototype: { x: 1 },
+    });
   });
 
   test("words merely containing the keys, and values equal to them, are kept", () => {

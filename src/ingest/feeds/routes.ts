@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { ErrorCode, TacError } from "../../protocol/errors.ts";
 import { TokenBucketLimiter } from "../../resilience/mod.ts";
 import type { NodeContext } from "../../server/plugin.ts";
+import { decodeBody } from "../body.ts";
 import { feedIdParam } from "../routes.ts";
 import type { FeedsService } from "./service.ts";
 
@@ -94,7 +95,7 @@ export function mountFeedRoutes(
       }
       const ip = clientIp(c, ctx);
       const body = new Uint8Array(await c.req.arrayBuffer());
-      const text = new TextDecoder().decode(body);
+      const text = decodeBody(body);
       const published = await ctx.access.authorizePublish(
         c.req.raw,
         feedId,

@@ -1,16 +1,15 @@
 import { TacError } from "../../protocol/errors.ts";
 import { parseJsonSafe } from "../../security/safe-json.ts";
 
-const UTF8 = new TextDecoder("utf-8");
-
 /**
  * Bytes of a JSON document (UTF-8, RFC 8259; a byte order mark tolerated) → value, or a VALIDATION error.
+ * Invalid UTF-8 is refused (parseJsonSafe decodes fatally) rather than stored as U+FFFD.
  * Fetched documents are as untrusted as request bodies: nesting is bounded before parsing and
  * prototype-pollution keys are dropped.
  */
 export function parseJsonBytes(bytes: Uint8Array, what: string): unknown {
   try {
-    return parseJsonSafe(UTF8.decode(bytes), { forbiddenKeys: "strip" });
+    return parseJsonSafe(bytes, { forbiddenKeys: "strip" });
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new TacError("VALIDATION", `${what} is not valid JSON: ${reason}`, { cause });
