@@ -13,6 +13,7 @@ import { DedupWindow } from "./dedup.ts";
 import { checkEntries } from "./entries.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { errorMessage } from "./io.ts";
+import { DataDirLockedError, DirLock } from "./lock.ts";
 import { chooseEpoch, currentBootId, readMeta, writeMeta } from "./meta.ts";
 import { type EmbeddedJournalOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { recover } from "./recovery.ts";
@@ -73,6 +74,8 @@ export class EmbeddedJournal implements Journal {
   private readonly listeners = new TailListeners();
   private retentionTimer: ReturnType<typeof setInterval> | undefined;
   private closing: Promise<void> | null = null;
+  /** Held from the first open to close: a second writer on the directory would lose acked messages. */
+  private lock: DirLock | null = null;
 
   constructor(options: EmbeddedJournalOptions) {
     this.o = resolveOptions(options);
@@ -93,6 +96,7 @@ export class EmbeddedJournal implements Journal {
     this.dedup = new DedupWindow(this.o.dedupWindowMs, this.o.dedupMaxIds);
     try {
       fs.mkdirSync(dir, { recursive: true });
+      this.lock ??= DirLock.acquire(dir);
       const prev = readMeta(dir);
       this.bootId = currentBootId();
       this.epoch = chooseEpoch(prev, this.bootId);
@@ -114,6 +118,12 @@ export class EmbeddedJournal implements Journal {
       });
     } catch (err) {
       this.releaseFiles();
+      if (err instanceof DataDirLockedError) {
+        // Not ours to use: no retry can help while the holder lives, so the caller hears it as it is.
+        this.phase = "closed";
+        this.reason = err.message;
+        throw err;
+      }
       this.phase = "failed";
       this.reason = `cannot open ${dir}: ${errorMessage(err)}`;
       throw TacError.unavailable(`journal ${this.reason}`, 5, err);
@@ -154,6 +164,8 @@ export class EmbeddedJournal implements Journal {
       }
     }
     this.releaseFiles();
+    this.lock?.release();
+    this.lock = null;
     this.phase = "closed";
     this.reason = "closed";
     if (error !== undefined)

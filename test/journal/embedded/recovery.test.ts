@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { appendFileSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { LOCK_FILE } from "../../../src/journal/embedded/lock.ts";
 import { RECORD_HEADER_SIZE } from "../../../src/journal/embedded/record.ts";
 import type { AppendEntry } from "../../../src/journal/journal.ts";
 import { decodeFrame } from "../../../src/protocol/frame.ts";
@@ -59,6 +61,8 @@ describe("embedded journal recovery", () => {
     // The next record goes right after the last one, inside the zeros, and survives a crash there.
     const next = makeEntry("a");
     expect(await j.append([next])).toEqual([9]);
+    // A crash here: the process that held the lock is gone, so its lock file no longer binds.
+    unlinkSync(join(d.dir, LOCK_FILE));
     const crashed = await d.open();
     expect(await allSeqs(crashed)).toEqual([...seqs.flat(), 9]);
     await crashed.close();
