@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { TacError } from "../../protocol/errors.ts";
+import { uuidv7 } from "../../protocol/uuid.ts";
 import type {
   AppendEntry,
   FeedPosition,
@@ -35,6 +36,9 @@ export interface EmbeddedJournalStats {
   /** Records found by the last recovery, and bytes it cut off torn or incomplete segment ends. */
   recoveredRecords: number;
   truncatedBytes: number;
+  /** Acknowledged records (and their bytes) recoveries since start had to drop: each changed the epoch. */
+  droppedRecords: number;
+  droppedBytes: number;
   /** Tail listeners that threw (the journal carries on). */
   listenerErrors: number;
 }
@@ -56,6 +60,8 @@ export class EmbeddedJournal implements Journal {
     duplicates: 0,
     recoveredRecords: 0,
     truncatedBytes: 0,
+    droppedRecords: 0,
+    droppedBytes: 0,
     listenerErrors: 0,
   };
   private readonly o: ResolvedOptions;
@@ -106,6 +112,25 @@ export class EmbeddedJournal implements Journal {
       this.last = report.nextSeq - 1;
       this.stats.recoveredRecords = report.records;
       this.stats.truncatedBytes = report.truncatedBytes;
+      if (report.lost.length > 0) {
+        // Seqs clients hold may now name nothing, or other messages: a new epoch makes every resume
+        // answer `recovered: false` with a gap instead of a silent hole.
+        this.epoch = uuidv7();
+        this.createdAt = now;
+        for (const l of report.lost) {
+          this.stats.droppedRecords += l.records;
+          this.stats.droppedBytes += l.bytes;
+          this.o.logger?.warn("journal recovery dropped acknowledged records; new epoch", {
+            segment: l.segment,
+            afterSeq: l.afterSeq,
+            toSeq: l.toSeq,
+            records: l.records,
+            bytes: l.bytes,
+            reason: l.reason,
+            epoch: this.epoch,
+          });
+        }
+      }
       this.dirFd = fs.openSync(dir, "r");
       this.writeMeta(false);
       this.writer = new GroupCommit(this.o, this.store, this.dirFd, this.stats, {
