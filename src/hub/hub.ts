@@ -52,6 +52,8 @@ export class Hub implements FanoutCursor {
   #publisher: Publisher | undefined;
   #untail: (() => void) | undefined;
   #sweep: ReturnType<typeof setInterval> | undefined;
+  /** When the last sweep pinged everyone: a peer not heard from since then missed that ping. */
+  #lastSweepAt: number | undefined;
   #pressure: ReturnType<typeof setInterval> | undefined;
   readonly #opts: HubOptions;
   readonly #now: () => number;
@@ -428,7 +430,11 @@ export class Hub implements FanoutCursor {
   #heartbeat(): void {
     const now = this.#now();
     this.#publisher?.publish(HEARTBEAT_TOPIC, heartbeatMessage(now));
-    const deadline = now - 2 * this.#opts.heartbeatIntervalMs;
+    // Silent since the previous sweep's ping, a whole interval to answer it: dropped now, at most two
+    // intervals after it was last heard (a deadline of now - 2 intervals, checked once per interval,
+    // let a peer stay up to three).
+    const deadline = this.#lastSweepAt ?? now - this.#opts.heartbeatIntervalMs;
+    this.#lastSweepAt = now;
     for (const ws of this.sessions) {
       if (ws.data.lastSeen < deadline) ws.close(CloseCode.HeartbeatTimeout, "no pong");
       else ws.ping();

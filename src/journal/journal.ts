@@ -68,6 +68,9 @@ export interface WriteStats {
   readonly fsyncs: number;
   readonly groups: number;
   readonly records: number;
+  /** Acknowledged records and bytes recovery had to drop (each time with a new epoch). */
+  readonly droppedRecords?: number;
+  readonly droppedBytes?: number;
 }
 
 export interface Journal {

@@ -35,5 +35,6 @@ export async function createJournal(config: Config, log?: Logger): Promise<Journ
     // The hub keeps the newest frames for resumes itself (RECENT_CACHE_BYTES); the journal's own cache
     // only has to cover replays from a little further back.
     cacheBytes: 16 * 1024 * 1024,
+    ...(log === undefined ? {} : { logger: log }),
   });
 }

@@ -114,15 +114,24 @@ export class NodeMetrics {
         "Commit groups written by the embedded journal (one write and, with fsync always, one fsync each).",
       ),
       records: reg.counter("tacstream_journal_records_total", "Records stored by the embedded journal."),
+      droppedRecords: reg.counter(
+        "tacstream_journal_recovery_dropped_records_total",
+        "Acknowledged records recovery had to drop (damage, not a torn tail); each drop changed the epoch.",
+      ),
+      droppedBytes: reg.counter(
+        "tacstream_journal_recovery_dropped_bytes_total",
+        "Bytes of acknowledged records recovery had to drop.",
+      ),
     };
-    const seen = { fsyncs: 0, groups: 0, records: 0 };
+    const seen = { fsyncs: 0, groups: 0, records: 0, droppedRecords: 0, droppedBytes: 0 };
     const uncollect = reg.collect(async () => {
       const stats = ctx.journal.stats;
       if (stats !== undefined) {
-        for (const k of ["fsyncs", "groups", "records"] as const) {
+        for (const k of ["fsyncs", "groups", "records", "droppedRecords", "droppedBytes"] as const) {
           // The journal's counts restart only with the process, as these counters do.
-          if (stats[k] > seen[k]) writes[k].inc(stats[k] - seen[k]);
-          seen[k] = stats[k];
+          const n = stats[k] ?? 0;
+          if (n > seen[k]) writes[k].inc(n - seen[k]);
+          seen[k] = n;
         }
       }
       const hub = ctx.hub;

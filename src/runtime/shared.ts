@@ -4,6 +4,7 @@
  */
 import process from "node:process";
 import { ConfigError } from "../config/config.ts";
+import { DataDirLockedError } from "../journal/embedded/lock.ts";
 import type { Logger } from "../observability/log.ts";
 import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
 import type { Tacstream } from "../server/server.ts";
@@ -231,7 +232,7 @@ export async function runEntry(main: (env: Record<string, string | undefined>) =
     const running = await main(process.env);
     exitOnSignals(() => running.stop(), running.drainTimeoutMs);
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof DataDirLockedError) {
       console.error(`tacstream: ${e.message}`);
       process.exit(2);
     }

@@ -1,5 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { connect, type TacstreamClient } from "../../src/client/mod.ts";
+import { RECORD_HEADER_SIZE } from "../../src/journal/embedded/record.ts";
 import type { StreamMessage } from "../../src/protocol/message.ts";
 import { freePort } from "../helpers/nats.ts";
 import { postMessages, type ServerProcess, startServer, threat } from "../helpers/server.ts";
@@ -118,6 +121,35 @@ describe("gaps are reported, never silent", () => {
     await sub.count(6);
     expect(sub.got[5]!.seq).toBeLessThan(sub.got[4]!.seq);
     expect((sub.got[5]!.payload as { title: string }).title).toBe("threat 99");
+  });
+
+  test("recovery that drops acknowledged records (a flipped bit mid-segment): a typed gap on resume", async () => {
+    const port = await freePort();
+    const env = { PORT: String(port), HEARTBEAT_INTERVAL_MS: "60000" };
+    let srv = await startServer(env);
+    const dataDir = srv.dataDir;
+    cleanup.push(() => srv.stop());
+    const c = connect({ url: `ws://127.0.0.1:${port}`, backoff: { minMs: 20, maxMs: 250 } });
+    cleanup.push(() => c.close());
+    const sub = collect(c, "rot");
+    const firstReply = await nextEvent(c, "subscribed");
+    for (let i = 0; i < 3; i++) expect((await postMessages(srv.url, "rot", threat(i))).status).toBe(202);
+    await sub.count(3);
+    const gapSeen = nextEvent(c, "gap", () => true, 15_000);
+    await srv.stop({ keepData: true });
+    const seg = join(
+      dataDir,
+      "journal",
+      readdirSync(join(dataDir, "journal")).find((n) => n.endsWith(".seg"))!,
+    );
+    const bytes = readFileSync(seg);
+    const second = RECORD_HEADER_SIZE + bytes.readUInt32BE(0);
+    bytes[second + RECORD_HEADER_SIZE + 40]! ^= 0x04;
+    writeFileSync(seg, bytes);
+    srv = await startServer(env, { dataDir });
+    const gap = await gapSeen;
+    expect(gap).toMatchObject({ feedId: "rot", reason: "epoch" });
+    expect(gap.epoch).not.toBe(firstReply.epoch);
   });
 
   test("onGap: partial replays what the new history holds", async () => {

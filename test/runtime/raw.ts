@@ -99,12 +99,13 @@ export async function heldPost(port: number, path: string, body: string): Promis
 /**
  * Resumes a paused upgraded socket and reads server frames until a close frame (its code) or the end
  * of the connection (`ended`), whichever comes first; undefined after `timeoutMs`. Whole text frames
- * read on the way are handed to `onText`.
+ * read on the way are handed to `onText`; `onPing` hears each ping (which this client never answers).
  */
 export function readUntilClose(
   up: RawUpgrade,
   timeoutMs: number,
   onText?: (text: string) => void,
+  onPing?: () => void,
 ): Promise<{ closeCode?: number; ended: boolean } | undefined> {
   return new Promise((resolve) => {
     let buf = Buffer.from(up.rest, "latin1");
@@ -135,6 +136,7 @@ export function readUntilClose(
           return;
         }
         if (op === 0x1) onText?.(buf.subarray(off, off + len).toString("utf8"));
+        if (op === 0x9) onPing?.();
         buf = buf.subarray(off + len);
       }
     };

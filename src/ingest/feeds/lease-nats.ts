@@ -13,6 +13,8 @@ export interface NatsLeaseOptions {
   /** Least time between two first-connect attempts (default 5,000 ms). */
   retryMs?: number;
   onError?: (err: unknown) => void;
+  /** The node's NATS credentials (NATS_USER / NATS_PASSWORD / NATS_TOKEN), the journal's own. */
+  auth?: { user?: string; pass?: string; token?: string };
 }
 
 export const LEASE_BUCKET = "tacstream_feed_leases";
@@ -98,6 +100,8 @@ export class NatsLease implements FeedLease {
         timeout: this.#o.connectTimeoutMs ?? 2_000,
         pingInterval: 10_000,
         maxPingOut: 2,
+        // Without them an authenticated server refuses the lease: every node would sit in standby.
+        ...this.#o.auth,
       });
       const kv = await new Kvm(nc).create(this.#o.bucket ?? LEASE_BUCKET, { history: 1 });
       if (this.#closed) {

@@ -81,6 +81,11 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
       owner: opts.nodeName ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
       now: () => timers.now(),
       onError: (err) => log.warn("feed lease: NATS unreachable, not polling", { err: String(err) }),
+      auth: {
+        ...(ctx.config.NATS_USER === undefined ? {} : { user: ctx.config.NATS_USER }),
+        ...(ctx.config.NATS_PASSWORD === undefined ? {} : { pass: ctx.config.NATS_PASSWORD }),
+        ...(ctx.config.NATS_TOKEN === undefined ? {} : { token: ctx.config.NATS_TOKEN }),
+      },
     });
   };
 

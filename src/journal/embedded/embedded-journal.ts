@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { TacError } from "../../protocol/errors.ts";
+import { uuidv7 } from "../../protocol/uuid.ts";
 import type {
   AppendEntry,
   FeedPosition,
@@ -13,6 +14,7 @@ import { DedupWindow } from "./dedup.ts";
 import { checkEntries } from "./entries.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { errorMessage } from "./io.ts";
+import { DataDirLockedError, DirLock } from "./lock.ts";
 import { chooseEpoch, currentBootId, readMeta, writeMeta } from "./meta.ts";
 import { type EmbeddedJournalOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { recover } from "./recovery.ts";
@@ -34,6 +36,9 @@ export interface EmbeddedJournalStats {
   /** Records found by the last recovery, and bytes it cut off torn or incomplete segment ends. */
   recoveredRecords: number;
   truncatedBytes: number;
+  /** Acknowledged records (and their bytes) recoveries since start had to drop: each changed the epoch. */
+  droppedRecords: number;
+  droppedBytes: number;
   /** Tail listeners that threw (the journal carries on). */
   listenerErrors: number;
 }
@@ -55,6 +60,8 @@ export class EmbeddedJournal implements Journal {
     duplicates: 0,
     recoveredRecords: 0,
     truncatedBytes: 0,
+    droppedRecords: 0,
+    droppedBytes: 0,
     listenerErrors: 0,
   };
   private readonly o: ResolvedOptions;
@@ -73,6 +80,8 @@ export class EmbeddedJournal implements Journal {
   private readonly listeners = new TailListeners();
   private retentionTimer: ReturnType<typeof setInterval> | undefined;
   private closing: Promise<void> | null = null;
+  /** Held from the first open to close: a second writer on the directory would lose acked messages. */
+  private lock: DirLock | null = null;
 
   constructor(options: EmbeddedJournalOptions) {
     this.o = resolveOptions(options);
@@ -93,6 +102,7 @@ export class EmbeddedJournal implements Journal {
     this.dedup = new DedupWindow(this.o.dedupWindowMs, this.o.dedupMaxIds);
     try {
       fs.mkdirSync(dir, { recursive: true });
+      this.lock ??= DirLock.acquire(dir);
       const prev = readMeta(dir);
       this.bootId = currentBootId();
       this.epoch = chooseEpoch(prev, this.bootId);
@@ -102,6 +112,25 @@ export class EmbeddedJournal implements Journal {
       this.last = report.nextSeq - 1;
       this.stats.recoveredRecords = report.records;
       this.stats.truncatedBytes = report.truncatedBytes;
+      if (report.lost.length > 0) {
+        // Seqs clients hold may now name nothing, or other messages: a new epoch makes every resume
+        // answer `recovered: false` with a gap instead of a silent hole.
+        this.epoch = uuidv7();
+        this.createdAt = now;
+        for (const l of report.lost) {
+          this.stats.droppedRecords += l.records;
+          this.stats.droppedBytes += l.bytes;
+          this.o.logger?.warn("journal recovery dropped acknowledged records; new epoch", {
+            segment: l.segment,
+            afterSeq: l.afterSeq,
+            toSeq: l.toSeq,
+            records: l.records,
+            bytes: l.bytes,
+            reason: l.reason,
+            epoch: this.epoch,
+          });
+        }
+      }
       this.dirFd = fs.openSync(dir, "r");
       this.writeMeta(false);
       this.writer = new GroupCommit(this.o, this.store, this.dirFd, this.stats, {
@@ -114,6 +143,12 @@ export class EmbeddedJournal implements Journal {
       });
     } catch (err) {
       this.releaseFiles();
+      if (err instanceof DataDirLockedError) {
+        // Not ours to use: no retry can help while the holder lives, so the caller hears it as it is.
+        this.phase = "closed";
+        this.reason = err.message;
+        throw err;
+      }
       this.phase = "failed";
       this.reason = `cannot open ${dir}: ${errorMessage(err)}`;
       throw TacError.unavailable(`journal ${this.reason}`, 5, err);
@@ -154,6 +189,8 @@ export class EmbeddedJournal implements Journal {
       }
     }
     this.releaseFiles();
+    this.lock?.release();
+    this.lock = null;
     this.phase = "closed";
     this.reason = "closed";
     if (error !== undefined)

@@ -37,6 +37,12 @@ export interface EmbeddedJournalOptions {
   dedupMaxIds?: number;
   /** The clock (epoch ms) for expiry, retention and the de-duplication window; tests inject one. */
   now?: () => number;
+  /** Where recovery says what it had to drop. */
+  logger?: JournalLogger;
+}
+
+export interface JournalLogger {
+  warn(msg: string, fields?: Record<string, unknown>): void;
 }
 
 const MiB = 1024 * 1024;
@@ -62,6 +68,12 @@ const OptionsSchema = v.strictObject({
   dedupWindowMs: v.optional(count(0, 7 * 24 * 3600_000), 120_000),
   dedupMaxIds: v.optional(count(1, 10_000_000), 100_000),
   now: v.optional(v.custom<() => number>((f) => typeof f === "function", "now must be a function")),
+  logger: v.optional(
+    v.custom<JournalLogger>(
+      (l) => typeof (l as JournalLogger | null)?.warn === "function",
+      "logger must have a warn method",
+    ),
+  ),
 });
 
 export interface ResolvedOptions {
@@ -77,6 +89,7 @@ export interface ResolvedOptions {
   dedupWindowMs: number;
   dedupMaxIds: number;
   now: () => number;
+  logger: JournalLogger | undefined;
 }
 
 /** Validates the options once, at construction, and fills in the defaults. */
@@ -104,5 +117,6 @@ export function resolveOptions(input: EmbeddedJournalOptions): ResolvedOptions {
     dedupWindowMs: o.dedupWindowMs,
     dedupMaxIds: o.dedupMaxIds,
     now: o.now ?? Date.now,
+    logger: o.logger,
   };
 }

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import { HEADER_SIZE, Offset } from "../../protocol/frame.ts";
 import type { DedupWindow } from "./dedup.ts";
 import { RECORD_HEADER_SIZE, RecordField, recordSeq } from "./record.ts";
-import { scanSegment } from "./scan.ts";
+import { assessCut, type StopReason, scanSegment } from "./scan.ts";
 import { listSegmentBases, Segment } from "./segment.ts";
 import type { Store } from "./store.ts";
 
@@ -12,6 +12,18 @@ export interface RecoveryReport {
   records: number;
   /** Bytes cut off segment ends: torn or corrupt records and batches that never completed. */
   truncatedBytes: number;
+  /** Acknowledged history recovery had to cut off (damage, not a torn tail): the epoch must change. */
+  lost: RecoveryLoss[];
+}
+
+export interface RecoveryLoss {
+  segment: string;
+  /** Seqs after `afterSeq` were lost, up to `toSeq` where known (the next segment's base, or the newest intact record seen behind the damage). */
+  afterSeq: number;
+  toSeq: number | null;
+  records: number;
+  bytes: number;
+  reason: StopReason;
 }
 
 /**
@@ -33,6 +45,7 @@ export function recover(
   let lastSeq = 0;
   let records = 0;
   let truncatedBytes = 0;
+  const lost: RecoveryLoss[] = [];
   for (let i = 0; i < bases.length; i++) {
     const seg = Segment.open(dir, bases[i]!);
     const fileSize = fs.fstatSync(seg.fd).size;
@@ -61,6 +74,20 @@ export function recover(
         seg.allocated = fileSize;
         if (!last) seg.trimAllocation();
       } else {
+        const cut = assessCut(seg.fd, scan.validEnd, fileSize, scan.stopAt);
+        // A sealed segment was complete when it was sealed; the active one may end in a torn group that
+        // nobody was told about, unless intact records follow the damage.
+        if (!last || cut.intactAfter > 0) {
+          const next = bases[i + 1];
+          lost.push({
+            segment: seg.path,
+            afterSeq: scan.lastSeq,
+            toSeq: next !== undefined ? next - 1 : cut.newestSeq > scan.lastSeq ? cut.newestSeq : null,
+            records: cut.records,
+            bytes: fileSize - scan.validEnd,
+            reason: scan.stopReason,
+          });
+        }
         fs.ftruncateSync(seg.fd, scan.validEnd);
         fs.fsyncSync(seg.fd);
         truncatedBytes += fileSize - scan.validEnd;
@@ -77,8 +104,10 @@ export function recover(
   }
   ids.into(dedup);
   const newest = store.segments.at(-1);
-  const nextSeq = Math.max(lastSeq + 1, newest?.count === 0 ? newest.baseSeq : 1);
-  return { nextSeq, records, truncatedBytes };
+  // Seqs seen behind damage are not handed out again, even under the new epoch.
+  const beyond = lost.reduce((m, l) => Math.max(m, (l.toSeq ?? 0) + 1), 1);
+  const nextSeq = Math.max(lastSeq + 1, newest?.count === 0 ? newest.baseSeq : 1, beyond);
+  return { nextSeq, records, truncatedBytes, lost };
 }
 
 /** Whether bytes [from, to) of the file are all zero. */

@@ -16,10 +16,15 @@ const CHUNK_BYTES = 8 * 1024 * 1024;
  */
 export type RecordVisitor = (buf: Uint8Array, view: DataView, at: number, fileOffset: number) => void;
 
+export type StopReason = "torn" | "length" | "checksum" | "seq";
+
 export interface ScanResult {
   /** File offset just past the last complete batch: everything after it is to be truncated. */
   validEnd: number;
   lastSeq: number;
+  /** Where the first record that failed starts, and why it failed (the end of the file: "torn"). */
+  stopAt: number;
+  stopReason: StopReason;
 }
 
 /**
@@ -53,13 +58,24 @@ export function scanSegment(fd: number, fileSize: number, prevSeq: number, visit
 
   let pos = 0;
   let seqInBatch = lastSeq;
+  let stopReason: StopReason = "torn";
   while (ensure(pos, RECORD_HEADER_SIZE)) {
     const frameLength = announcedLength(view, pos - chunkStart);
-    if (frameLength < 0 || !ensure(pos, RECORD_HEADER_SIZE + frameLength)) break;
+    if (frameLength < 0) {
+      stopReason = "length";
+      break;
+    }
+    if (!ensure(pos, RECORD_HEADER_SIZE + frameLength)) break;
     const at = pos - chunkStart;
-    if (!verifyRecord(chunk, view, at, frameLength)) break;
+    if (!verifyRecord(chunk, view, at, frameLength)) {
+      stopReason = "checksum";
+      break;
+    }
     const seq = recordSeq(view, at);
-    if (!(seq > seqInBatch)) break;
+    if (!(seq > seqInBatch)) {
+      stopReason = "seq";
+      break;
+    }
     seqInBatch = seq;
     pos += RECORD_HEADER_SIZE + frameLength;
     if (chunk[at + RecordField.flags]! & RecordFlag.batchEnd) {
@@ -71,5 +87,41 @@ export function scanSegment(fd: number, fileSize: number, prevSeq: number, visit
       lastSeq = seqInBatch;
     }
   }
-  return { validEnd, lastSeq };
+  return { validEnd, lastSeq, stopAt: pos, stopReason };
+}
+
+export interface CutAssessment {
+  /** Records in the cut region (walked by their announced lengths), and the newest seq among the intact. */
+  records: number;
+  newestSeq: number;
+  /** Intact records after the one that failed: the damage sits in the middle of acknowledged history. */
+  intactAfter: number;
+}
+
+/**
+ * Walks the region a scan is about to cut off, record by record, by the announced lengths. A torn
+ * tail ends the walk at once; a flipped bit in the middle leaves the lengths intact, and the records
+ * found behind the damaged one are what was acknowledged and is now lost.
+ */
+export function assessCut(fd: number, from: number, fileSize: number, stopAt: number): CutAssessment {
+  const head = new Uint8Array(RECORD_HEADER_SIZE);
+  const headView = new DataView(head.buffer);
+  let records = 0;
+  let newestSeq = 0;
+  let intactAfter = 0;
+  for (let p = from; p + RECORD_HEADER_SIZE <= fileSize; ) {
+    fs.readSync(fd, head, 0, RECORD_HEADER_SIZE, p);
+    const len = announcedLength(headView, 0);
+    if (len < 0 || p + RECORD_HEADER_SIZE + len > fileSize) break;
+    const rec = new Uint8Array(RECORD_HEADER_SIZE + len);
+    fs.readSync(fd, rec, 0, rec.length, p);
+    const view = new DataView(rec.buffer);
+    records++;
+    if (verifyRecord(rec, view, 0, len)) {
+      newestSeq = Math.max(newestSeq, recordSeq(view, 0));
+      if (p > stopAt) intactAfter++;
+    }
+    p += rec.length;
+  }
+  return { records, newestSeq, intactAfter };
 }

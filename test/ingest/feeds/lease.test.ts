@@ -137,3 +137,45 @@ describe("two nodes on JetStream", () => {
     console.log(`lease takeover after the holder lost NATS: ${takeover} ms (interval 1 s, TTL 2 s)`);
   });
 });
+
+describe("on a NATS server that wants credentials", () => {
+  let authNats: NatsServer;
+  let node: TestNode | undefined;
+  beforeAll(async () => {
+    authNats = await startNatsServer({
+      extraConfig: 'authorization { user: "tac", password: "s3cret-pass" }',
+    });
+  });
+  afterAll(async () => {
+    await node?.stop(true);
+    await authNats.stop();
+  });
+
+  test("the lease connects with the node's NATS_USER / NATS_PASSWORD, so the feed is polled", async () => {
+    node = await startNode(
+      feedsPlugin({
+        feeds: parseFeedsConfig({
+          feeds: [{ id: "news.auth", kind: "rss", url: `${up.url}/feed`, interval: 1 }],
+        }),
+        nodeName: "auth-node",
+        startSpreadMs: 0,
+        sleep: async () => {},
+      }),
+      {
+        env: {
+          NATS_URL: authNats.url,
+          NATS_STREAM: "FEEDAUTH",
+          NATS_USER: "tac",
+          NATS_PASSWORD: "s3cret-pass",
+        },
+      },
+    );
+    const t0 = Date.now();
+    while (node.plugin.statuses()[0]!.lastSuccess === null) {
+      if (Date.now() - t0 > 8_000)
+        throw new Error(`never polled: ${JSON.stringify(node.plugin.statuses()[0])}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(node.plugin.statuses()[0]!.leaseHolder).toBe("auth-node");
+  });
+});

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { appendFileSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { LOCK_FILE } from "../../../src/journal/embedded/lock.ts";
 import { RECORD_HEADER_SIZE } from "../../../src/journal/embedded/record.ts";
 import type { AppendEntry } from "../../../src/journal/journal.ts";
 import { decodeFrame } from "../../../src/protocol/frame.ts";
@@ -59,6 +61,8 @@ describe("embedded journal recovery", () => {
     // The next record goes right after the last one, inside the zeros, and survives a crash there.
     const next = makeEntry("a");
     expect(await j.append([next])).toEqual([9]);
+    // A crash here: the process that held the lock is gone, so its lock file no longer binds.
+    unlinkSync(join(d.dir, LOCK_FILE));
     const crashed = await d.open();
     expect(await allSeqs(crashed)).toEqual([...seqs.flat(), 9]);
     await crashed.close();
@@ -123,6 +127,45 @@ describe("embedded journal recovery", () => {
     writeFileSync(file, bytes);
     const j = await d.open();
     expect(await allSeqs(j)).toEqual([...seqs[0]!, ...seqs[1]!]);
+  });
+
+  test("damage mid-segment (not a torn tail) changes the epoch and says what it dropped", async () => {
+    const { batches, seqs, file } = await threeBatches();
+    const k = await d.open();
+    const epoch = (await k.position("a")).epoch;
+    await k.close();
+    const bytes = readFileSync(file);
+    const start = recordBytes(batches[0]![0]!) + recordBytes(batches[0]![1]!);
+    bytes[start + RECORD_HEADER_SIZE + 40]! ^= 0x04;
+    writeFileSync(file, bytes);
+    const warnings: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
+    const j = await d.open({ logger: { warn: (msg, fields) => warnings.push({ msg, fields }) } });
+    const p = await j.position("a");
+    expect(p.epoch).not.toBe(epoch);
+    expect(await allSeqs(j)).toEqual(seqs[0]!);
+    expect(j.stats.droppedRecords).toBe(6);
+    expect(j.stats.droppedBytes).toBe(bytes.length - start);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.fields).toMatchObject({
+      afterSeq: seqs[0]!.at(-1),
+      toSeq: seqs[2]!.at(-1),
+      records: 6,
+      bytes: bytes.length - start,
+      reason: "checksum",
+    });
+    // The lost seqs name nothing any more: new messages get fresh ones.
+    expect(await j.append([makeEntry("a")])).toEqual([seqs[2]!.at(-1)! + 1]);
+  });
+
+  test("a torn tail (nothing intact behind it) keeps the epoch and counts no loss", async () => {
+    const { file } = await threeBatches();
+    const k = await d.open();
+    const epoch = (await k.position("a")).epoch;
+    await k.close();
+    truncateSync(file, statSync(file).size - 10);
+    const j = await d.open();
+    expect((await j.position("a")).epoch).toBe(epoch);
+    expect(j.stats.droppedRecords).toBe(0);
   });
 
   test("frames recovered from disk decode and carry their seq", async () => {
