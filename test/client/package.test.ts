@@ -44,7 +44,7 @@ beforeAll(async () => {
     stderr: "pipe",
   });
   if (packed.exitCode !== 0) throw new Error(`npm pack: ${packed.stderr.toString()}`);
-  const [{ filename }] = JSON.parse(packed.stdout.toString()) as Array<{ filename: string }>;
+  const [{ filename }] = JSON.parse(packed.stdout.toString()) as [{ filename: string }];
   const pkg = join(dir, "node_modules", "tacstream");
   mkdirSync(pkg, { recursive: true });
   const untar = spawnSync(["tar", "-xzf", join(dir, filename), "-C", pkg, "--strip-components=1"]);
