@@ -1,2 +1,1 @@
-export type { Bundler } from "./bundle.ts";
 export { type DashboardOptions, dashboardPlugin } from "./plugin.tsx";

@@ -1,11 +1,10 @@
 /** @jsxImportSource hono/jsx */
 
-import { fileURLToPath } from "node:url";
 import type { Context, Hono } from "hono";
 import { checksumHex, crc32 } from "../protocol/checksum.ts";
 import type { NodeContext, Plugin } from "../server/plugin.ts";
 import { APP_CSS } from "./assets/app-css.ts";
-import { type Bundler, defaultBundler } from "./bundle.ts";
+import { APP_JS } from "./assets/app-js.ts";
 import { Page } from "./page.tsx";
 
 export interface DashboardOptions {
@@ -13,8 +12,8 @@ export interface DashboardOptions {
   title?: string;
   /** Feeds followed when the URL has no `?feeds=` and `/v1/feeds` lists none (default `threats`). */
   defaultFeeds?: string[];
-  /** Builds app.ts into one browser script; defaults to Bun.build where available. */
-  bundler?: Bundler;
+  /** The page's script; defaults to the bundle `npm run build` makes of app/ (assets/app-js.ts). */
+  script?: string;
 }
 
 interface Asset {
@@ -31,34 +30,22 @@ const asset = (body: string, type: string): Asset => ({
 });
 
 /**
- * The command-center page at `GET /`, with its script and stylesheet under `/dashboard/`. The script is
- * bundled once when the routes are mounted (before the server listens), so the first visitor does not
- * wait for a build.
+ * The command-center page at `GET /`, with its script and stylesheet under `/dashboard/`. The script was
+ * bundled at build time (scripts/build.ts), so every runtime serves the same bytes and none needs a
+ * bundler: building at run time needed Bun.build and left the page without a script on Node and Deno.
  */
 export function dashboardPlugin(opts: DashboardOptions = {}): Plugin {
   return {
     name: "dashboard",
     routes(app: Hono, ctx: NodeContext) {
       const css = asset(APP_CSS, "text/css");
-      const bundler = opts.bundler ?? defaultBundler();
-      const entry = fileURLToPath(new URL("./app/main.ts", import.meta.url));
-      const script: Promise<Asset | Error> =
-        bundler === undefined
-          ? Promise.resolve(new Error("no bundler on this runtime: pass dashboardPlugin({ bundler })"))
-          : bundler(entry).then(
-              (js) => asset(js, "text/javascript"),
-              (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
-            );
-      void script.then((s) => {
-        if (s instanceof Error) ctx.log.error("dashboard script unavailable", { err: s.message });
-      });
+      const script = asset(opts.script ?? APP_JS, "text/javascript");
       // Optional endpoints are looked up when the page is served (other plugins mount after this one),
       // so the page never probes them and fills the browser console with 404s.
       const has = (path: string) => app.routes.some((r) => r.method === "GET" && r.path === path);
 
-      app.get("/", async (c) => {
-        const s = await script;
-        const version = s instanceof Error ? "0" : s.etag.slice(1, 9);
+      const version = script.etag.slice(1, 9);
+      app.get("/", (c) => {
         const html = (
           <Page
             title={opts.title ?? "tacstream command center"}
@@ -73,13 +60,7 @@ export function dashboardPlugin(opts: DashboardOptions = {}): Plugin {
         return c.html(`<!doctype html>${String(html)}`, 200, pageCsp(c));
       });
       app.get("/dashboard/app.css", (c) => serve(c, css));
-      app.get("/dashboard/app.js", async (c) => {
-        const s = await script;
-        if (s instanceof Error) {
-          return c.text(`// ${s.message}`, 503, { "content-type": "text/javascript; charset=utf-8" });
-        }
-        return serve(c, s);
-      });
+      app.get("/dashboard/app.js", (c) => serve(c, script));
     },
   };
 }

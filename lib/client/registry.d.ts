@@ -1,0 +1,86 @@
+import { type Priority } from "../protocol/frame.js";
+import type { StreamMessage } from "../protocol/message.js";
+import type { FeedReply } from "./wire.js";
+export type Handler<P = unknown> = (message: StreamMessage<P>) => void;
+export interface HandlerEntry {
+    readonly fn: (message: never) => void;
+    /** Index in PRIORITIES of the lowest priority this handler wants (3 = everything). */
+    readonly rank: number;
+}
+/** History the client asked for and the server no longer has (docs/protocol.md, `recovered: false`). */
+export interface GapEvent {
+    feedId: string;
+    /** The position the client asked to resume after. */
+    since: number;
+    /** The oldest seq the server still holds; `since: earliest - 1` would get what is left. */
+    earliest: number;
+    epoch: string;
+    previousEpoch: string | undefined;
+    /** `epoch`: the journal was recreated; `retention`: history was trimmed; `beyond-head`: the server lost data. */
+    reason: "epoch" | "retention" | "beyond-head";
+}
+export interface SubscribeOp {
+    op: "subscribe";
+    id: number;
+    feeds: string[];
+    minPriority: Priority;
+    since?: Record<string, number>;
+    epoch?: Record<string, string>;
+}
+export interface ReplyOutcome {
+    feedId: string;
+    reply: FeedReply;
+    gap?: GapEvent;
+}
+/**
+ * Every feed the client wants, with its handlers, its resume position (seq + epoch) and the rule that
+ * delivers each message at most once and in order: a message is delivered only if its seq is above the
+ * feed's cursor.
+ *
+ * The one subtle part is the window between sending a subscribe and reading its reply. Messages that
+ * arrive then are held: if the reply says `recovered`, the server replays everything after the `since`
+ * we sent, so held messages are dropped (they come again, in order, in the replay); otherwise they are
+ * live and go through the cursor once it has been moved to the feed's head or the new epoch.
+ */
+export declare class Registry {
+    #private;
+    /** `partial`: on a gap, resubscribe from `earliest - 1` to get what history is left. */
+    constructor(opts?: {
+        partial?: boolean;
+    });
+    get feedIds(): string[];
+    has(feedId: string): boolean;
+    position(feedId: string): {
+        seq: number;
+        epoch: string | undefined;
+    } | undefined;
+    /**
+     * Adds a handler; true when the server subscription must be (re)made: a new feed or a wider priority.
+     * `from` starts a new feed at a position saved earlier (e.g. across a page reload).
+     */
+    add(feedId: string, entry: HandlerEntry, from?: {
+        seq: number;
+        epoch: string;
+    }): boolean;
+    /** Removes a handler; true when it was the feed's last one and the server subscription should go. */
+    remove(feedId: string, entry: HandlerEntry): boolean;
+    handlers(feedId: string): Iterable<HandlerEntry>;
+    /**
+     * The subscribe ops for `feedIds` (all feeds after a reconnect), one per priority so a reconnect with
+     * many feeds costs a handful of ops. Each feed resumes from its cursor in its epoch once it has one.
+     */
+    subscribeOps(feedIds?: readonly string[]): SubscribeOp[];
+    /**
+     * Applies a subscribe reply. Returns what to report per feed, the held messages that are now
+     * deliverable (in order), and the feeds to resubscribe (partial catch-up after a gap).
+     */
+    onReply(id: number, replies: Record<string, FeedReply>): {
+        outcomes: ReplyOutcome[];
+        deliver: StreamMessage[];
+        resubscribe: string[];
+    };
+    /** True when `m` is to be delivered now (and moves the cursor); held or dropped otherwise. */
+    admit(m: StreamMessage): boolean;
+    /** The connection is gone: unanswered ops will never be answered, held messages will be replayed. */
+    reset(): void;
+}

@@ -1,0 +1,41 @@
+import { TacError } from "../protocol/errors.js";
+import type { StreamMessage } from "../protocol/message.js";
+/** What the server says about one feed in reply to a subscribe (docs/protocol.md, "Positions"). */
+export interface FeedReply {
+    epoch: string;
+    head: number;
+    /** Journal-wide newest seq when the reply was made: a resume position valid even for an empty feed. */
+    last?: number;
+    recovered: boolean;
+    earliest?: number;
+}
+export type Control = {
+    type: "heartbeat";
+    ts: number;
+} | {
+    type: "metadata";
+    op: "subscribe";
+    id?: string | number;
+    feeds: Record<string, FeedReply>;
+} | {
+    type: "metadata";
+    op: "unsubscribe" | "pong" | "refresh";
+    id?: string | number;
+} | {
+    type: "error";
+    error: TacError;
+    id?: string | number;
+};
+export type Incoming = {
+    kind: "data";
+    message: StreamMessage;
+} | {
+    kind: "control";
+    control: Control;
+};
+/**
+ * Decodes one WebSocket frame. Feed messages always carry a `seq` and control messages never do
+ * (protocol.md), so that one field tells them apart in JSON; binary frames are always feed messages,
+ * decoded and CRC-checked by the shared codec. Anything malformed throws a `TacError`.
+ */
+export declare function decodeIncoming(data: unknown): Incoming;

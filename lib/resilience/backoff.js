@@ -1,0 +1,16 @@
+/* Pure and import-free: the client SDK uses the same formula without pulling anything else in. */
+/**
+ * The delay before retry number `step` (0 for the first retry): exponential growth from `minMs`, with
+ * full jitter over the exponential part, never above `maxMs` — the formula of centrifuge-js, so the SDK
+ * and the server back off alike:
+ *
+ *     min(maxMs, minMs + floor(random() × (min(maxMs, minMs × 2^step) + 1)))
+ *
+ * The `minMs` floor keeps a crowd of clients from retrying instantly; the jitter spreads them out.
+ * @param random - returns [0, 1); injected so tests are exact.
+ */
+export function backoff(step, minMs, maxMs, random = Math.random) {
+    const exponent = Math.min(Math.max(0, Math.floor(step)), 31);
+    const spread = Math.min(maxMs, minMs * 2 ** exponent);
+    return Math.min(maxMs, minMs + Math.floor(random() * (spread + 1)));
+}
