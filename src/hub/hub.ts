@@ -138,6 +138,7 @@ export class Hub implements FanoutCursor {
     if (!d.closed)
       this.#opts.events?.emit("wsClose", { sessionId: d.id, sub: d.principal.sub, ip: d.ip, code });
     ws.data.closed = true;
+    d.release?.();
     if (ws.data.expiryTimer !== undefined) clearTimeout(ws.data.expiryTimer);
     this.sessions.delete(ws);
     for (const w of ws.data.drainWaiters.splice(0)) w();

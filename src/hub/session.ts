@@ -37,6 +37,8 @@ export interface SessionState {
   closed: boolean;
   drainWaiters: Array<() => void>;
   expiryTimer?: ReturnType<typeof setTimeout>;
+  /** Frees the connection slot admission took; idempotent, called on every way out (close, failed open). */
+  release?: () => void;
 }
 
 let nextId = 1;
