@@ -42,8 +42,10 @@ export interface DlqAdd {
 }
 
 export interface DlqOptions {
-  /** Entries kept at most; the oldest goes first (default 500). */
+  /** Entries kept at most; the oldest of the feed holding most goes first (default 500). */
   maxEntries?: number;
+  /** Entries kept per feed at most, so one feed's failures cannot evict another's (default 100). */
+  maxEntriesPerFeed?: number;
   /** Bytes of raw input kept per entry (default 1 MiB); a truncated entry cannot be replayed. */
   maxRawBytes?: number;
   now?: () => number;
@@ -61,6 +63,9 @@ export class DlqStore {
   readonly #dir: string;
   readonly #index: string;
   readonly #max: number;
+  readonly #maxPerFeed: number;
+  /** Live entries per feed, to enforce the quota without scanning. */
+  readonly #perFeed = new Map<string, number>();
   readonly #maxRaw: number;
   readonly #now: () => number;
   readonly #entries = new Map<string, DlqEntry>();
@@ -71,6 +76,7 @@ export class DlqStore {
     this.#dir = dir;
     this.#index = join(dir, "index.jsonl");
     this.#max = o.maxEntries ?? 500;
+    this.#maxPerFeed = Math.min(o.maxEntriesPerFeed ?? 100, this.#max);
     this.#maxRaw = o.maxRawBytes ?? 1024 * 1024;
     this.#now = o.now ?? Date.now;
   }
@@ -98,6 +104,7 @@ export class DlqStore {
       if (r.output.op === "put") store.#entries.set(r.output.entry.id, r.output.entry);
       else store.#entries.delete(r.output.id);
     }
+    for (const e of store.#entries.values()) store.#count(e.feedId, 1);
     return store;
   }
 
@@ -138,9 +145,18 @@ export class DlqStore {
     if (a.contentType !== undefined) entry.contentType = a.contentType;
     await writeFile(this.#rawPath(entry.id), truncated ? a.raw.subarray(0, this.#maxRaw) : a.raw);
     this.#entries.set(entry.id, entry);
+    this.#count(entry.feedId, 1);
     await this.#append({ op: "put", entry });
+    // A feed over its quota loses its own oldest; over the global cap, the feed holding most does.
+    while ((this.#perFeed.get(entry.feedId) ?? 0) > this.#maxPerFeed) {
+      const oldest = this.#oldestOf(entry.feedId);
+      if (oldest === undefined) break;
+      await this.remove(oldest);
+    }
     while (this.#entries.size > this.#max) {
-      const oldest = this.#entries.keys().next().value;
+      let largest = entry.feedId;
+      for (const [feed, n] of this.#perFeed) if (n > (this.#perFeed.get(largest) ?? 0)) largest = feed;
+      const oldest = this.#oldestOf(largest);
       if (oldest === undefined) break;
       await this.remove(oldest);
     }
@@ -189,7 +205,9 @@ export class DlqStore {
   }
 
   async remove(id: string): Promise<boolean> {
-    if (!this.#entries.delete(id)) return false;
+    const e = this.#entries.get(id);
+    if (e === undefined || !this.#entries.delete(id)) return false;
+    this.#count(e.feedId, -1);
     await this.#append({ op: "del", id });
     await rm(this.#rawPath(id), { force: true });
     return true;
@@ -197,6 +215,17 @@ export class DlqStore {
 
   flush(): Promise<void> {
     return this.#writing.catch(() => undefined);
+  }
+
+  #count(feedId: string, delta: number): void {
+    const n = (this.#perFeed.get(feedId) ?? 0) + delta;
+    if (n <= 0) this.#perFeed.delete(feedId);
+    else this.#perFeed.set(feedId, n);
+  }
+
+  #oldestOf(feedId: string): string | undefined {
+    for (const e of this.#entries.values()) if (e.feedId === feedId) return e.id;
+    return undefined;
   }
 
   #rawPath(id: string): string {
