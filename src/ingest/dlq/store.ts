@@ -1,7 +1,12 @@
-import { appendFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { uuidv7 } from "../../protocol/uuid.ts";
+import type { PayloadCipher } from "../../security/encryption.ts";
+
+// Dead letters hold the raw input and parser messages quoting it: owner-only, like the journal.
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
 
 /** What was refused: a whole document of a feed kind, one webhook body, or one parsed item. */
 export const DLQ_FORMATS = ["rss", "json", "stix", "taxii", "misp", "kev", "webhook", "item"] as const;
@@ -49,6 +54,8 @@ export interface DlqOptions {
   /** Bytes of raw input kept per entry (default 1 MiB); a truncated entry cannot be replayed. */
   maxRawBytes?: number;
   now?: () => number;
+  /** With ENCRYPTION_KEYS: raw files and every index line are sealed (AES-256-GCM) at rest. */
+  cipher?: PayloadCipher;
 }
 
 const ID_RE = /^[0-9a-f-]{36}$/;
@@ -68,6 +75,7 @@ export class DlqStore {
   readonly #perFeed = new Map<string, number>();
   readonly #maxRaw: number;
   readonly #now: () => number;
+  readonly #cipher: PayloadCipher | undefined;
   readonly #entries = new Map<string, DlqEntry>();
   #lines = 0;
   #writing: Promise<void> = Promise.resolve();
@@ -79,11 +87,13 @@ export class DlqStore {
     this.#maxPerFeed = Math.min(o.maxEntriesPerFeed ?? 100, this.#max);
     this.#maxRaw = o.maxRawBytes ?? 1024 * 1024;
     this.#now = o.now ?? Date.now;
+    this.#cipher = o.cipher;
   }
 
   static async open(dir: string, options: DlqOptions = {}): Promise<DlqStore> {
     const store = new DlqStore(dir, options);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    await chmod(dir, DIR_MODE);
     let text = "";
     try {
       text = await readFile(store.#index, "utf8");
@@ -95,7 +105,7 @@ export class DlqStore {
       store.#lines++;
       let parsed: unknown;
       try {
-        parsed = JSON.parse(line);
+        parsed = JSON.parse(await store.#openLine(line));
       } catch {
         continue; // a torn last line from a crash mid-append
       }
@@ -143,7 +153,10 @@ export class DlqStore {
     };
     if (a.path !== undefined) entry.path = a.path;
     if (a.contentType !== undefined) entry.contentType = a.contentType;
-    await writeFile(this.#rawPath(entry.id), truncated ? a.raw.subarray(0, this.#maxRaw) : a.raw);
+    const kept = truncated ? a.raw.subarray(0, this.#maxRaw) : a.raw;
+    const sealed =
+      this.#cipher === undefined ? kept : await this.#cipher.encryptPayload(kept, this.#aad(entry.id));
+    await writeFile(this.#rawPath(entry.id), sealed, { mode: FILE_MODE });
     this.#entries.set(entry.id, entry);
     this.#count(entry.feedId, 1);
     await this.#append({ op: "put", entry });
@@ -170,7 +183,8 @@ export class DlqStore {
   /** The stored raw bytes of an entry (at most `maxRawBytes`). */
   async raw(id: string): Promise<Uint8Array> {
     if (!ID_RE.test(id) || !this.#entries.has(id)) throw new Error(`no DLQ entry ${id}`);
-    return new Uint8Array(await readFile(this.#rawPath(id)));
+    const stored = new Uint8Array(await readFile(this.#rawPath(id)));
+    return this.#cipher === undefined ? stored : await this.#cipher.decryptPayload(stored, this.#aad(id));
   }
 
   /**
@@ -232,21 +246,46 @@ export class DlqStore {
     return join(this.#dir, `${id}.raw`);
   }
 
+  /** The raw file is bound to its entry: a sealed file moved under another id does not open. */
+  #aad(id: string): Uint8Array {
+    return new TextEncoder().encode(`dlq:${id}`);
+  }
+
+  /** One index line as stored: the JSON itself, or base64 of it sealed when a cipher is set. */
+  async #sealLine(json: string): Promise<string> {
+    if (this.#cipher === undefined) return json;
+    const sealed = await this.#cipher.encryptPayload(new TextEncoder().encode(json), this.#aad("index"));
+    return Buffer.from(sealed).toString("base64");
+  }
+
+  async #openLine(line: string): Promise<string> {
+    // A plaintext line (written before ENCRYPTION_KEYS was set) is still read.
+    if (line.startsWith("{") || this.#cipher === undefined) return line;
+    const plain = await this.#cipher.decryptPayload(Buffer.from(line, "base64"), this.#aad("index"));
+    return new TextDecoder().decode(plain);
+  }
+
   #append(line: v.InferOutput<typeof LineSchema>): Promise<void> {
     this.#lines++;
     const compact = this.#lines > 2 * this.#entries.size + 64;
-    const text = `${JSON.stringify(line)}\n`;
+    const json = JSON.stringify(line);
     const next = this.#writing
       .catch(() => undefined)
-      .then(() => (compact ? this.#compact() : appendFile(this.#index, text)));
+      .then(async () =>
+        compact
+          ? this.#compact()
+          : appendFile(this.#index, `${await this.#sealLine(json)}\n`, { mode: FILE_MODE }),
+      );
     this.#writing = next;
     return next;
   }
 
   async #compact(): Promise<void> {
-    const lines = [...this.#entries.values()].map((entry) => JSON.stringify({ op: "put", entry }));
+    const lines = await Promise.all(
+      [...this.#entries.values()].map((entry) => this.#sealLine(JSON.stringify({ op: "put", entry }))),
+    );
     const tmp = `${this.#index}.tmp`;
-    await writeFile(tmp, lines.length === 0 ? "" : `${lines.join("\n")}\n`);
+    await writeFile(tmp, lines.length === 0 ? "" : `${lines.join("\n")}\n`, { mode: FILE_MODE });
     await rename(tmp, this.#index);
     this.#lines = lines.length;
   }
