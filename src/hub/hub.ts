@@ -148,6 +148,7 @@ export class Hub implements FanoutCursor {
     if (!d.closed)
       this.#opts.events?.emit("wsClose", { sessionId: d.id, sub: d.principal.sub, ip: d.ip, code });
     ws.data.closed = true;
+    d.release?.();
     ws.data.cancelExpiry?.();
     ws.data.cancelExpiry = undefined;
     this.sessions.delete(ws);

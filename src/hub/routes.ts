@@ -45,11 +45,17 @@ export function streamRoutes(deps: StreamRouteDeps): Hono {
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       throw new TacError(ErrorCode.BadOp, "GET /v1/stream expects a WebSocket upgrade");
     }
+    // Everything that can refuse without a cost runs before admission takes a connection slot.
+    if (!/^[A-Za-z0-9+/]{22}==$/.test(req.headers.get("sec-websocket-key")?.trim() ?? "")) {
+      throw new TacError(ErrorCode.Validation, "Sec-WebSocket-Key missing or malformed", {
+        path: "sec-websocket-key",
+      });
+    }
     const initial = parseStreamQuery(new URL(req.url));
+    const { format, protocol } = negotiateProtocol(req.headers.get("sec-websocket-protocol"));
     const ip = deps.clientIp?.(req) ?? "";
     const caller = await deps.access.authenticate(req, ip);
-    deps.access.admitUpgrade(req, caller, ip);
-    const { format, protocol } = negotiateProtocol(req.headers.get("sec-websocket-protocol"));
+    const release = deps.access.admitUpgrade(req, caller, ip);
     const init: Parameters<typeof newSessionState>[0] = {
       format,
       principal: caller,
@@ -60,8 +66,15 @@ export function streamRoutes(deps: StreamRouteDeps): Hono {
     };
     if (protocol !== undefined) init.protocol = protocol;
     const data = newSessionState(init);
+    data.release = release;
     const headers = protocol === undefined ? undefined : { "Sec-WebSocket-Protocol": protocol };
-    const ok = deps.upgrade()(req, headers === undefined ? { data } : { data, headers });
+    let ok = false;
+    try {
+      ok = deps.upgrade()(req, headers === undefined ? { data } : { data, headers });
+    } finally {
+      // The slot belongs to a socket only once the runtime took the request; otherwise it is freed here.
+      if (!ok) release();
+    }
     if (!ok) throw new TacError(ErrorCode.BadOp, "WebSocket upgrade failed");
     return new Response(null);
   });

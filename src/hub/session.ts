@@ -38,6 +38,8 @@ export interface SessionState {
   drainWaiters: Array<() => void>;
   /** Cancels the close at token expiry (armed at open, re-armed by every refresh). */
   cancelExpiry?: (() => void) | undefined;
+  /** Frees the connection slot admission took; idempotent, called on every way out (close, failed open). */
+  release?: () => void;
 }
 
 let nextId = 1;

@@ -7,14 +7,23 @@ import type { WireFormat } from "./topics.ts";
 export const PROTOCOL_JSON = "tacstream.v1.json";
 export const PROTOCOL_BINARY = "tacstream.v1.binary";
 
-/** Picks the wire format from `Sec-WebSocket-Protocol`; JSON unless the client offers binary first. */
+/**
+ * Picks the wire format from `Sec-WebSocket-Protocol`; JSON unless the client offers binary first.
+ * An offer with no known entry is refused: a runtime that is given no protocol to answer with echoes
+ * the client's first entry (Bun does), and that entry may be `tacstream.token.<jwt>`.
+ */
 export function negotiateProtocol(header: string | null): { format: WireFormat; protocol?: string } {
-  for (const p of (header ?? "").split(",")) {
+  if (header === null || header.trim() === "") return { format: "json" };
+  for (const p of header.split(",")) {
     const name = p.trim();
     if (name === PROTOCOL_BINARY) return { format: "binary", protocol: name };
     if (name === PROTOCOL_JSON) return { format: "json", protocol: name };
   }
-  return { format: "json" };
+  throw new TacError(
+    ErrorCode.Validation,
+    `Sec-WebSocket-Protocol must include ${PROTOCOL_JSON} or ${PROTOCOL_BINARY}`,
+    { path: "sec-websocket-protocol" },
+  );
 }
 
 const QuerySchema = v.object({

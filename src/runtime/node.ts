@@ -160,6 +160,8 @@ export async function main(env: Record<string, string | undefined> = process.env
     const extra = Object.entries(init.headers ?? {});
     const proto = extra.find(([k]) => k.toLowerCase() === "sec-websocket-protocol")?.[1];
     if (proto !== undefined) protocols.set(incoming, proto);
+    // `ws` drops a handshake it refuses without calling back: the slot must not outlive the TCP socket.
+    tcp.once("close", () => init.data.release?.());
     wss.handleUpgrade(incoming, tcp, head, (ws) => {
       const s = new NodeSocket(ws, tcp, init.data, topics, config.BACKPRESSURE_LIMIT * 2);
       ws.on("message", (msg: Buffer, isBinary: boolean) =>

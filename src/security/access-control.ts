@@ -104,7 +104,6 @@ export async function createSecurity(
   };
   const authenticate = (req: Request, ip: string) => authenticateLazily(req, () => ip);
 
-  // Subjects of live sockets, for releasing their connection slots when they close.
   events.on("wsOpen", (e) =>
     audit?.log({ event: "connection_open", sub: e.sub, ip: e.ip, connId: String(e.sessionId) }),
   );
@@ -120,7 +119,6 @@ export async function createSecurity(
     });
   });
   events.on("wsClose", (e) => {
-    limits.release(e.ip, verify === undefined ? null : e.sub);
     audit?.log({
       event: "connection_close",
       sub: e.sub,
@@ -162,13 +160,21 @@ export async function createSecurity(
         audit?.log({ event: "auth_failure", reason: "origin", ip, sub: caller.sub, route: "/v1/stream" });
         throw new TacError(ErrorCode.Forbidden, "origin not allowed");
       }
-      const admission = limits.admit(ip, verify === undefined ? null : caller.sub);
+      const sub = verify === undefined ? null : caller.sub;
+      const admission = limits.admit(ip, sub);
       if (!admission.ok) {
         events.emit("authReject", { reason: admission.reason, ip });
         throw new TacError(ErrorCode.RateLimited, `too many connections (${admission.reason})`, {
           retryAfter: admission.retryAfter,
         });
       }
+      // Once only: the socket's close and a failed open may both try to give the slot back.
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        limits.release(ip, sub);
+      };
     },
   };
   if (verify !== undefined) {

@@ -27,8 +27,11 @@ export interface AccessControl {
     body: () => Promise<string>,
     ip: () => string,
   ): Promise<{ caller: Caller; grant: string }>;
-  /** Origin and connection-rate checks before a WebSocket upgrade; throws FORBIDDEN / RATE_LIMITED. */
-  admitUpgrade(req: Request, caller: Caller, ip: string): void;
+  /**
+   * Origin and connection-rate checks before a WebSocket upgrade; throws FORBIDDEN / RATE_LIMITED.
+   * Returns the release of the slot taken (idempotent): whoever ends the attempt, by any path, calls it.
+   */
+  admitUpgrade(req: Request, caller: Caller, ip: string): () => void;
   /** Verifies a token sent later on a live socket (`refresh` op). */
   verify?(token: string): Promise<Caller>;
 }
@@ -39,5 +42,5 @@ export const OPEN_ACCESS: AccessControl = {
   mode: "disabled",
   authenticate: async () => ANYONE,
   authorizePublish: async () => ({ caller: ANYONE, grant: "*" }),
-  admitUpgrade: () => {},
+  admitUpgrade: () => () => {},
 };

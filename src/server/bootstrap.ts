@@ -55,6 +55,7 @@ export async function bootNode(
     corsOrigin: (o) => security.origin.corsOrigin(o),
     parseJson: (text) => parseJsonSafe(text, { forbiddenKeys: "reject" }),
     ...(audit === undefined ? {} : { audit: (e: AuditEvent) => audit.log(e) }),
+    ...(security.cipher === undefined ? {} : { cipher: security.cipher }),
     plugins: opts.plugins?.(config) ?? [],
   });
   return { config, log, node, journal, security };

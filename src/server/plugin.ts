@@ -5,6 +5,7 @@ import type { Ingestor } from "../ingest/ingestor.ts";
 import type { Journal } from "../journal/journal.ts";
 import type { Logger } from "../observability/log.ts";
 import type { AuditEvent } from "../security/audit.ts";
+import type { PayloadCipher } from "../security/encryption.ts";
 import type { AccessControl } from "./access.ts";
 import type { EventBus } from "./events.ts";
 
@@ -21,6 +22,8 @@ export interface NodeContext {
   clientIp(req: Request): string;
   /** Records an audit event (no-op without AUDIT_LOG). */
   audit(event: AuditEvent): void;
+  /** Set with ENCRYPTION_KEYS: whatever a plugin writes under DATA_DIR goes through it. */
+  cipher?: PayloadCipher;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Journal } from "../journal/journal.ts";
 import { createLogger, type Logger } from "../observability/log.ts";
 import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
 import type { AuditEvent } from "../security/audit.ts";
+import type { PayloadCipher } from "../security/encryption.ts";
 import { type AccessControl, OPEN_ACCESS } from "./access.ts";
 import { createApp } from "./app.ts";
 import { EventBus } from "./events.ts";
@@ -24,6 +25,8 @@ export interface TacstreamOptions {
   corsOrigin?: (origin: string) => string | null;
   /** Where audit events go (the security layer's audit log); dropped when absent. */
   audit?: (event: AuditEvent) => void;
+  /** ENCRYPTION_KEYS' cipher, for plugins that write files of their own (the DLQ). */
+  cipher?: PayloadCipher;
   plugins?: Plugin[];
   /** The node's event bus, when the caller wired listeners (security, audit) before the node existed. */
   events?: EventBus;
@@ -87,6 +90,7 @@ export class Tacstream {
       log,
       clientIp: (req) => opts.clientIp?.(req) ?? "",
       audit: opts.audit ?? (() => {}),
+      ...(opts.cipher === undefined ? {} : { cipher: opts.cipher }),
     };
     const deps = {
       journal: opts.journal,

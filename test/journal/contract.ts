@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { AppendEntry, Journal, StoredMessage } from "../../src/journal/journal.ts";
 import { ErrorCode, TacError } from "../../src/protocol/errors.ts";
 import { decodeFrame, writeSeq } from "../../src/protocol/frame.ts";
+import { uuidFromString } from "../../src/protocol/uuid.ts";
 import { makeEntry, retryOf } from "./entries.ts";
 
 /**
@@ -206,6 +207,28 @@ export function journalContract(name: string, make: () => Promise<JournalHarness
       const k = await h.reopen();
       expect(await k.append([retryOf(x), retryOf(y)])).toEqual([inBatch[0]!, inBatch[1]!]);
       expect(await k.read("alpha", 0, 100)).toHaveLength(3);
+    });
+
+    test("de-duplication is per feed: an id reused in another feed neither suppresses nor reveals", async () => {
+      const real = makeEntry("intel.real");
+      const [realSeq] = await j.append([real]);
+      // A publisher of another feed posting the real message's id (ids of webhooks are predictable).
+      const forged = makeEntry("sandbox", { id: uuidFromString(real.id) });
+      const [forgedSeq] = await j.append([forged]);
+      expect(forgedSeq).not.toBe(realSeq);
+      // Planted first, then the real source's message with the same id: it is stored all the same.
+      const next = makeEntry("intel.next");
+      const planted = makeEntry("sandbox", { id: uuidFromString(next.id) });
+      const both = await j.append([planted, next]);
+      expect(both[1]).not.toBe(both[0]);
+      expect((await j.read("intel.next", 0, 10)).map((m) => m.seq)).toEqual([both[1]!]);
+      expect((await j.read("sandbox", 0, 10)).map((m) => m.seq)).toEqual([forgedSeq!, both[0]!]);
+      // Within one feed the retry is still recognised, before and after a reopen.
+      expect(await j.append([retryOf(next)])).toEqual([both[1]!]);
+      await j.close();
+      const k = await h.reopen();
+      expect(await k.append([retryOf(next), retryOf(planted)])).toEqual([both[1]!, both[0]!]);
+      expect(await k.read("intel.next", 0, 10)).toHaveLength(1);
     });
 
     test("expired messages are not read", async () => {

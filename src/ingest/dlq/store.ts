@@ -1,7 +1,12 @@
-import { appendFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { uuidv7 } from "../../protocol/uuid.ts";
+import type { PayloadCipher } from "../../security/encryption.ts";
+
+// Dead letters hold the raw input and parser messages quoting it: owner-only, like the journal.
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
 
 /** What was refused: a whole document of a feed kind, one webhook body, or one parsed item. */
 export const DLQ_FORMATS = ["rss", "json", "stix", "taxii", "misp", "kev", "webhook", "item"] as const;
@@ -42,11 +47,15 @@ export interface DlqAdd {
 }
 
 export interface DlqOptions {
-  /** Entries kept at most; the oldest goes first (default 500). */
+  /** Entries kept at most; the oldest of the feed holding most goes first (default 500). */
   maxEntries?: number;
+  /** Entries kept per feed at most, so one feed's failures cannot evict another's (default 100). */
+  maxEntriesPerFeed?: number;
   /** Bytes of raw input kept per entry (default 1 MiB); a truncated entry cannot be replayed. */
   maxRawBytes?: number;
   now?: () => number;
+  /** With ENCRYPTION_KEYS: raw files and every index line are sealed (AES-256-GCM) at rest. */
+  cipher?: PayloadCipher;
 }
 
 const ID_RE = /^[0-9a-f-]{36}$/;
@@ -61,8 +70,12 @@ export class DlqStore {
   readonly #dir: string;
   readonly #index: string;
   readonly #max: number;
+  readonly #maxPerFeed: number;
+  /** Live entries per feed, to enforce the quota without scanning. */
+  readonly #perFeed = new Map<string, number>();
   readonly #maxRaw: number;
   readonly #now: () => number;
+  readonly #cipher: PayloadCipher | undefined;
   readonly #entries = new Map<string, DlqEntry>();
   #lines = 0;
   #writing: Promise<void> = Promise.resolve();
@@ -71,13 +84,16 @@ export class DlqStore {
     this.#dir = dir;
     this.#index = join(dir, "index.jsonl");
     this.#max = o.maxEntries ?? 500;
+    this.#maxPerFeed = Math.min(o.maxEntriesPerFeed ?? 100, this.#max);
     this.#maxRaw = o.maxRawBytes ?? 1024 * 1024;
     this.#now = o.now ?? Date.now;
+    this.#cipher = o.cipher;
   }
 
   static async open(dir: string, options: DlqOptions = {}): Promise<DlqStore> {
     const store = new DlqStore(dir, options);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    await chmod(dir, DIR_MODE);
     let text = "";
     try {
       text = await readFile(store.#index, "utf8");
@@ -89,7 +105,7 @@ export class DlqStore {
       store.#lines++;
       let parsed: unknown;
       try {
-        parsed = JSON.parse(line);
+        parsed = JSON.parse(await store.#openLine(line));
       } catch {
         continue; // a torn last line from a crash mid-append
       }
@@ -98,6 +114,7 @@ export class DlqStore {
       if (r.output.op === "put") store.#entries.set(r.output.entry.id, r.output.entry);
       else store.#entries.delete(r.output.id);
     }
+    for (const e of store.#entries.values()) store.#count(e.feedId, 1);
     return store;
   }
 
@@ -136,11 +153,23 @@ export class DlqStore {
     };
     if (a.path !== undefined) entry.path = a.path;
     if (a.contentType !== undefined) entry.contentType = a.contentType;
-    await writeFile(this.#rawPath(entry.id), truncated ? a.raw.subarray(0, this.#maxRaw) : a.raw);
+    const kept = truncated ? a.raw.subarray(0, this.#maxRaw) : a.raw;
+    const sealed =
+      this.#cipher === undefined ? kept : await this.#cipher.encryptPayload(kept, this.#aad(entry.id));
+    await writeFile(this.#rawPath(entry.id), sealed, { mode: FILE_MODE });
     this.#entries.set(entry.id, entry);
+    this.#count(entry.feedId, 1);
     await this.#append({ op: "put", entry });
+    // A feed over its quota loses its own oldest; over the global cap, the feed holding most does.
+    while ((this.#perFeed.get(entry.feedId) ?? 0) > this.#maxPerFeed) {
+      const oldest = this.#oldestOf(entry.feedId);
+      if (oldest === undefined) break;
+      await this.remove(oldest);
+    }
     while (this.#entries.size > this.#max) {
-      const oldest = this.#entries.keys().next().value;
+      let largest = entry.feedId;
+      for (const [feed, n] of this.#perFeed) if (n > (this.#perFeed.get(largest) ?? 0)) largest = feed;
+      const oldest = this.#oldestOf(largest);
       if (oldest === undefined) break;
       await this.remove(oldest);
     }
@@ -154,7 +183,8 @@ export class DlqStore {
   /** The stored raw bytes of an entry (at most `maxRawBytes`). */
   async raw(id: string): Promise<Uint8Array> {
     if (!ID_RE.test(id) || !this.#entries.has(id)) throw new Error(`no DLQ entry ${id}`);
-    return new Uint8Array(await readFile(this.#rawPath(id)));
+    const stored = new Uint8Array(await readFile(this.#rawPath(id)));
+    return this.#cipher === undefined ? stored : await this.#cipher.decryptPayload(stored, this.#aad(id));
   }
 
   /**
@@ -189,7 +219,9 @@ export class DlqStore {
   }
 
   async remove(id: string): Promise<boolean> {
-    if (!this.#entries.delete(id)) return false;
+    const e = this.#entries.get(id);
+    if (e === undefined || !this.#entries.delete(id)) return false;
+    this.#count(e.feedId, -1);
     await this.#append({ op: "del", id });
     await rm(this.#rawPath(id), { force: true });
     return true;
@@ -199,25 +231,61 @@ export class DlqStore {
     return this.#writing.catch(() => undefined);
   }
 
+  #count(feedId: string, delta: number): void {
+    const n = (this.#perFeed.get(feedId) ?? 0) + delta;
+    if (n <= 0) this.#perFeed.delete(feedId);
+    else this.#perFeed.set(feedId, n);
+  }
+
+  #oldestOf(feedId: string): string | undefined {
+    for (const e of this.#entries.values()) if (e.feedId === feedId) return e.id;
+    return undefined;
+  }
+
   #rawPath(id: string): string {
     return join(this.#dir, `${id}.raw`);
+  }
+
+  /** The raw file is bound to its entry: a sealed file moved under another id does not open. */
+  #aad(id: string): Uint8Array {
+    return new TextEncoder().encode(`dlq:${id}`);
+  }
+
+  /** One index line as stored: the JSON itself, or base64 of it sealed when a cipher is set. */
+  async #sealLine(json: string): Promise<string> {
+    if (this.#cipher === undefined) return json;
+    const sealed = await this.#cipher.encryptPayload(new TextEncoder().encode(json), this.#aad("index"));
+    return Buffer.from(sealed).toString("base64");
+  }
+
+  async #openLine(line: string): Promise<string> {
+    // A plaintext line (written before ENCRYPTION_KEYS was set) is still read.
+    if (line.startsWith("{") || this.#cipher === undefined) return line;
+    const plain = await this.#cipher.decryptPayload(Buffer.from(line, "base64"), this.#aad("index"));
+    return new TextDecoder().decode(plain);
   }
 
   #append(line: v.InferOutput<typeof LineSchema>): Promise<void> {
     this.#lines++;
     const compact = this.#lines > 2 * this.#entries.size + 64;
-    const text = `${JSON.stringify(line)}\n`;
+    const json = JSON.stringify(line);
     const next = this.#writing
       .catch(() => undefined)
-      .then(() => (compact ? this.#compact() : appendFile(this.#index, text)));
+      .then(async () =>
+        compact
+          ? this.#compact()
+          : appendFile(this.#index, `${await this.#sealLine(json)}\n`, { mode: FILE_MODE }),
+      );
     this.#writing = next;
     return next;
   }
 
   async #compact(): Promise<void> {
-    const lines = [...this.#entries.values()].map((entry) => JSON.stringify({ op: "put", entry }));
+    const lines = await Promise.all(
+      [...this.#entries.values()].map((entry) => this.#sealLine(JSON.stringify({ op: "put", entry }))),
+    );
     const tmp = `${this.#index}.tmp`;
-    await writeFile(tmp, lines.length === 0 ? "" : `${lines.join("\n")}\n`);
+    await writeFile(tmp, lines.length === 0 ? "" : `${lines.join("\n")}\n`, { mode: FILE_MODE });
     await rename(tmp, this.#index);
     this.#lines = lines.length;
   }

@@ -114,7 +114,11 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
     },
     async start(ctx: NodeContext) {
       const log = ctx.log.child({ plugin: "feeds" });
-      dlq = await DlqStore.open(join(ctx.config.DATA_DIR, "dlq"), { now: () => timers.now(), ...opts.dlq });
+      dlq = await DlqStore.open(join(ctx.config.DATA_DIR, "dlq"), {
+        now: () => timers.now(),
+        ...(ctx.cipher === undefined ? {} : { cipher: ctx.cipher }),
+        ...opts.dlq,
+      });
       lease = chooseLease(ctx);
       service = new FeedsService({
         feeds,

@@ -14,7 +14,8 @@ export interface Assignment {
 /**
  * Gives each entry of a batch its seq, synchronously and in order, writing it into the frame: the bytes
  * stored are then the bytes fanned out. An id seen before (in the window, or earlier in this batch)
- * gets the seq of its first copy and is not stored again.
+ * gets the seq of its first copy and is not stored again. Ids are per feed: the same id in another feed
+ * is another message.
  */
 export function assignSeqs(
   entries: readonly AppendEntry[],
@@ -31,7 +32,8 @@ export function assignSeqs(
     const e = entries[i]!;
     // Keyed by the id bytes in the frame, exactly as recovery reads them back from the segments, so
     // the same message is recognised before and after a restart whatever the case of `e.id`.
-    const original = dedup.get(e.frame, Offset.id);
+    const tag = dedup.tag(e.feedId);
+    const original = dedup.get(e.frame, Offset.id, tag);
     if (original !== undefined) {
       seqs[i] = original;
       duplicates++;
@@ -42,7 +44,7 @@ export function assignSeqs(
     seqs[i] = seq;
     stored?.push(i);
     writeSeq(e.frame, seq);
-    dedup.add(e.frame, Offset.id, seq, now);
+    dedup.add(e.frame, Offset.id, tag, seq, now);
   }
   return { seqs, stored, nextSeq: next, duplicates };
 }

@@ -1,3 +1,8 @@
+import { createHmac, randomBytes } from "node:crypto";
+
+/** Feeds whose tags are cached; beyond this the cache starts over (tags are cheap to recompute). */
+const MAX_TAGS = 65_536;
+
 /**
  * Message ids seen recently → the seq they were stored under. Bounded twice: entries older than
  * `windowMs` and, beyond `maxIds`, the oldest entries are forgotten.
@@ -8,10 +13,17 @@
  * The hash is seeded per process, so ids chosen by a client cannot be aimed at one bucket.
  * Insertion order is kept in a ring (an id is inserted only when absent, or re-inserted after it
  * expired), so expiry pops from one end and costs O(1) per id. Both structures grow on demand.
+ *
+ * De-duplication is per feed: the key is the id XOR a 128-bit tag of the feed, a keyed HMAC with a
+ * per-process key. A publisher of one feed cannot choose an id that lands on another feed's message
+ * (it would need the key), so it can neither suppress it nor learn its seq; the table keeps its four
+ * words per entry and no allocation is made per message (tags are cached per feed).
  */
 export class DedupWindow {
   private readonly maxIds: number;
   private readonly seed = (Math.random() * 0x100000000) | 0;
+  private readonly tagKey = randomBytes(32);
+  private readonly tags = new Map<string, Int32Array>();
   // The table: per slot, the id as four 32-bit words, its seq, its hash and whether it is used.
   private mask = 0;
   private keys = new Int32Array(0);
@@ -41,25 +53,37 @@ export class DedupWindow {
     return this.count;
   }
 
-  /** The seq the id at `bytes[at..at+16)` was stored under, if it is in the window. */
-  get(bytes: Uint8Array, at: number): number | undefined {
+  /** The feed's tag, to pass to `get` and `add`. */
+  tag(feedId: string): Int32Array {
+    let t = this.tags.get(feedId);
+    if (t === undefined) {
+      const mac = createHmac("sha256", this.tagKey).update(feedId).digest();
+      t = new Int32Array([mac.readInt32BE(0), mac.readInt32BE(4), mac.readInt32BE(8), mac.readInt32BE(12)]);
+      if (this.tags.size >= MAX_TAGS) this.tags.clear();
+      this.tags.set(feedId, t);
+    }
+    return t;
+  }
+
+  /** The seq the id at `bytes[at..at+16)` was stored under in the feed of `tag`, if it is in the window. */
+  get(bytes: Uint8Array, at: number, tag: Int32Array): number | undefined {
     if (this.maxIds === 0) return undefined;
-    const w0 = word(bytes, at);
-    const w1 = word(bytes, at + 4);
-    const w2 = word(bytes, at + 8);
-    const w3 = word(bytes, at + 12);
+    const w0 = word(bytes, at) ^ tag[0]!;
+    const w1 = word(bytes, at + 4) ^ tag[1]!;
+    const w2 = word(bytes, at + 8) ^ tag[2]!;
+    const w3 = word(bytes, at + 12) ^ tag[3]!;
     const slot = this.find(w0, w1, w2, w3, this.hash(w0, w1, w2, w3));
     return this.used[slot] === 1 ? this.vals[slot] : undefined;
   }
 
-  /** Records the id at `bytes[at..at+16)` as stored under `seq` at time `time` (a newer store wins). */
-  add(bytes: Uint8Array, at: number, seq: number, time: number): void {
+  /** Records the id at `bytes[at..at+16)` of the feed of `tag` as stored under `seq` at `time`. */
+  add(bytes: Uint8Array, at: number, tag: Int32Array, seq: number, time: number): void {
     if (this.maxIds === 0) return;
     if (this.count === this.maxIds) this.evictOldest();
-    const w0 = word(bytes, at);
-    const w1 = word(bytes, at + 4);
-    const w2 = word(bytes, at + 8);
-    const w3 = word(bytes, at + 12);
+    const w0 = word(bytes, at) ^ tag[0]!;
+    const w1 = word(bytes, at + 4) ^ tag[1]!;
+    const w2 = word(bytes, at + 8) ^ tag[2]!;
+    const w3 = word(bytes, at + 12) ^ tag[3]!;
     const h = this.hash(w0, w1, w2, w3);
     let slot = this.find(w0, w1, w2, w3, h);
     if (this.used[slot] === 0) {

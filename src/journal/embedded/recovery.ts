@@ -53,8 +53,9 @@ export function recover(
       const frameStart = at + RECORD_HEADER_SIZE;
       const seq = recordSeq(view, at);
       const appendedAt = view.getFloat64(at + RecordField.appendedAt);
+      const feed = names.get(buf, frameStart);
       store.add(
-        names.get(buf, frameStart),
+        feed,
         seq,
         fileOffset + RECORD_HEADER_SIZE,
         view.getUint32(at + RecordField.length),
@@ -62,7 +63,7 @@ export function recover(
         view.getFloat64(at + RecordField.expiresAt),
       );
       seg.noteRecord(seq, appendedAt);
-      if (appendedAt > dedupSince) ids.push(buf, frameStart + Offset.id, seq, appendedAt);
+      if (appendedAt > dedupSince) ids.push(buf, frameStart + Offset.id, feed, seq, appendedAt);
       records++;
     });
     seg.size = scan.validEnd;
@@ -133,6 +134,7 @@ class RecentIds {
   private readonly bytes: Uint8Array;
   private readonly seqs: Float64Array;
   private readonly times: Float64Array;
+  private readonly feeds: string[];
   private next = 0;
   private count = 0;
 
@@ -140,14 +142,16 @@ class RecentIds {
     this.bytes = new Uint8Array(capacity * 16);
     this.seqs = new Float64Array(capacity);
     this.times = new Float64Array(capacity);
+    this.feeds = new Array<string>(capacity);
   }
 
-  push(buf: Uint8Array, idAt: number, seq: number, at: number): void {
+  push(buf: Uint8Array, idAt: number, feed: string, seq: number, at: number): void {
     const slot = this.next;
     const to = slot * 16;
     for (let k = 0; k < 16; k++) this.bytes[to + k] = buf[idAt + k]!;
     this.seqs[slot] = seq;
     this.times[slot] = at;
+    this.feeds[slot] = feed;
     this.next = (slot + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
   }
@@ -157,7 +161,7 @@ class RecentIds {
     const first = (this.next - this.count + this.capacity) % this.capacity;
     for (let k = 0; k < this.count; k++) {
       const slot = (first + k) % this.capacity;
-      dedup.add(this.bytes, slot * 16, this.seqs[slot]!, this.times[slot]!);
+      dedup.add(this.bytes, slot * 16, dedup.tag(this.feeds[slot]!), this.seqs[slot]!, this.times[slot]!);
     }
   }
 }

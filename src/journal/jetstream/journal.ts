@@ -123,19 +123,22 @@ export class JetStreamJournal implements Journal {
     const firstIndex = entries.length > 1 ? new Map<string, number>() : undefined;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      const earlier = firstIndex?.get(e.id);
+      // Scoped by feed: an id chosen by a publisher of one feed never matches another feed's message,
+      // so it can neither suppress it nor learn its seq from the answer.
+      const msgID = `${e.feedId}/${e.id}`;
+      const earlier = firstIndex?.get(msgID);
       if (earlier !== undefined) {
         acks[i] = acks[earlier]!;
         continue;
       }
-      firstIndex?.set(e.id, i);
+      firstIndex?.set(msgID, i);
       const h = publishHeaders(e);
       acks[i] = js.publish(
         prefix + e.feedId,
         e.frame,
         h === undefined
-          ? { msgID: e.id, timeout: this.o.requestTimeoutMs }
-          : { msgID: e.id, headers: h, timeout: this.o.requestTimeoutMs },
+          ? { msgID, timeout: this.o.requestTimeoutMs }
+          : { msgID, headers: h, timeout: this.o.requestTimeoutMs },
       );
     }
     let results: PubAck[];

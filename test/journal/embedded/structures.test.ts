@@ -6,8 +6,8 @@ import { uuidFromString, uuidv7Bytes } from "../../../src/protocol/uuid.ts";
 
 describe("DedupWindow", () => {
   const id = (s: string) => uuidFromString(`00000000-0000-7000-8000-${s.padStart(12, "0")}`);
-  const add = (w: DedupWindow, s: string, seq: number, at: number) => w.add(id(s), 0, seq, at);
-  const get = (w: DedupWindow, s: string) => w.get(id(s), 0);
+  const add = (w: DedupWindow, s: string, seq: number, at: number) => w.add(id(s), 0, w.tag("f"), seq, at);
+  const get = (w: DedupWindow, s: string) => w.get(id(s), 0, w.tag("f"));
 
   test("forgets ids older than the window", () => {
     const w = new DedupWindow(1000, 10);
@@ -38,12 +38,14 @@ describe("DedupWindow", () => {
     const w = new DedupWindow(1000, 10);
     const buf = new Uint8Array(40);
     buf.set(uuidv7Bytes(), 24);
-    w.add(buf, 24, 7, 0);
-    expect(w.get(buf.slice(24), 0)).toBe(7);
+    const f = w.tag("f");
+    w.add(buf, 24, f, 7, 0);
+    expect(w.get(buf.slice(24), 0, f)).toBe(7);
+    expect(w.get(buf, 24, w.tag("g"))).toBeUndefined();
     for (let i = 24; i < 40; i++) {
       const other = buf.slice();
       other[i]! ^= 1;
-      expect(w.get(other, 24)).toBeUndefined();
+      expect(w.get(other, 24, f)).toBeUndefined();
     }
   });
 
@@ -53,20 +55,24 @@ describe("DedupWindow", () => {
     const model = new Map<string, number>();
     const order: { key: string; seq: number; at: number }[] = [];
     const pool = Array.from({ length: 6000 }, () => uuidv7Bytes());
-    const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+    // The same ids in three feeds: each (feed, id) is its own key.
+    const feeds = ["a", "b", "c"];
+    const hex = (b: Uint8Array, f: string) => `${f}/${Buffer.from(b).toString("hex")}`;
     let seq = 0;
     for (let t = 0; t < 100_000; t++) {
       const b = pool[Math.floor(Math.random() * pool.length)]!;
-      const key = hex(b);
+      const feed = feeds[t % 3]!;
+      const key = hex(b, feed);
+      const tag = w.tag(feed);
       // The journal's rule: an id in the window is answered, not stored again.
-      const seen = w.get(b, 0);
+      const seen = w.get(b, 0, tag);
       expect(seen).toBe(model.get(key));
       if (seen !== undefined) continue;
       if (order.length === max) {
         const old = order.shift()!;
         if (model.get(old.key) === old.seq) model.delete(old.key);
       }
-      w.add(b, 0, ++seq, t);
+      w.add(b, 0, tag, ++seq, t);
       model.set(key, seq);
       order.push({ key, seq, at: t });
       if (t % 97 === 0) {
@@ -78,7 +84,7 @@ describe("DedupWindow", () => {
       }
       expect(w.size).toBe(order.length);
     }
-    for (const b of pool) expect(w.get(b, 0)).toBe(model.get(hex(b)));
+    for (const b of pool) for (const f of feeds) expect(w.get(b, 0, w.tag(f))).toBe(model.get(hex(b, f)));
   });
 });
 
