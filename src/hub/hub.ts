@@ -104,8 +104,7 @@ export class Hub implements FanoutCursor {
       if (pub.subscriberCount(tb) > 0) pub.publish(tb, m.frame);
       const tj = topics.json[m.priority]!;
       if (pub.subscriberCount(tj) > 0) {
-        entry.json = frameToJsonText(m.frame);
-        pub.publish(tj, entry.json);
+        pub.publish(tj, this.recent.json(entry, frameToJsonText));
       }
     }
     const ev = this.#opts.events;
