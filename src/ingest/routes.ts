@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import * as v from "valibot";
 import { ErrorCode, TacError } from "../protocol/errors.ts";
 import { FeedIdSchema, PRIORITIES } from "../protocol/message.ts";
+import type { AdmissionController } from "../resilience/admission.ts";
 import type { AccessControl } from "../server/access.ts";
 import type { EventBus } from "../server/events.ts";
 import { parseIngestBody } from "./body.ts";
@@ -14,6 +15,8 @@ export interface IngestRouteDeps {
   events?: EventBus;
   maxPayload: number;
   maxBatch: number;
+  /** Bounds the ingest work in flight; past it, requests get 503 with Retry-After before their body is read. */
+  admission?: AdmissionController;
   parseJson?: (text: string) => unknown;
   clientIp?: (req: Request) => string;
   /** Called after a publish is stored (the audit log records who used which grant). */
@@ -40,8 +43,22 @@ export function feedIdParam(raw: string): string {
 export function ingestRoutes(deps: IngestRouteDeps): Hono {
   const app = new Hono();
   const parseJson = deps.parseJson ?? JSON.parse;
+  const admission = deps.admission;
   app.post(
     "/v1/feeds/:feedId/messages",
+    async (c, next) => {
+      if (admission === undefined) return next();
+      const declared = Number(c.req.header("content-length"));
+      const bytes =
+        Number.isFinite(declared) && declared >= 0 ? Math.min(declared, deps.maxPayload) : deps.maxPayload;
+      const r = admission.tryAdmit(bytes);
+      if (!r.ok) throw TacError.unavailable(`ingest at capacity (${r.reason}); retry later`, r.retryAfter);
+      try {
+        await next();
+      } finally {
+        r.ticket.release();
+      }
+    },
     bodyLimit({
       maxSize: deps.maxPayload,
       onError: () => {

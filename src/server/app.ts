@@ -8,6 +8,7 @@ import type { Journal } from "../journal/journal.ts";
 import type { Logger } from "../observability/log.ts";
 import { requestId } from "../observability/request-id.ts";
 import { ErrorCode, TacError } from "../protocol/errors.ts";
+import type { AdmissionController } from "../resilience/admission.ts";
 import type { AccessControl } from "./access.ts";
 import type { EventBus } from "./events.ts";
 import { errorResponse } from "./http-errors.ts";
@@ -28,6 +29,7 @@ export interface AppDeps {
   onPublished?: (e: { sub: string; feedId: string; grant: string; count: number; ip: string }) => void;
   maxPayload: number;
   maxBatch: number;
+  admission?: AdmissionController;
   parseJson?: (text: string) => unknown;
   opsPerSecond: number;
   upgrade: () => Upgrade;

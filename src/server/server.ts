@@ -7,6 +7,7 @@ import { JournalIngestor } from "../ingest/pipeline.ts";
 import type { Journal } from "../journal/journal.ts";
 import { createLogger, type Logger } from "../observability/log.ts";
 import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
+import { AdmissionController } from "../resilience/admission.ts";
 import type { AuditEvent } from "../security/audit.ts";
 import { type AccessControl, OPEN_ACCESS } from "./access.ts";
 import { createApp } from "./app.ts";
@@ -99,6 +100,11 @@ export class Tacstream {
       ...(opts.parseJson === undefined ? {} : { parseJson: opts.parseJson }),
       maxPayload: opts.config.MAX_PAYLOAD,
       maxBatch: opts.config.MAX_BATCH,
+      admission: new AdmissionController({
+        maxInFlight: opts.config.INGEST_MAX_IN_FLIGHT,
+        maxBytes: opts.config.INGEST_MAX_IN_FLIGHT_BYTES,
+        now: () => performance.now(),
+      }),
       opsPerSecond: opts.config.WS_OPS_PER_SECOND,
       upgrade: () => {
         if (this.#upgrade === undefined) throw new Error("runtime did not attach an upgrade function");
