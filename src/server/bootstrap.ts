@@ -18,6 +18,11 @@ export interface BootedNode {
   security: Security;
 }
 
+/** The node cannot start as configured (its DATA_DIR cannot be written): one line, exit 1. */
+export class StartupError extends Error {
+  override readonly name = "StartupError";
+}
+
 /**
  * Everything a runtime entry needs, built the same way on Bun, Node and Deno: validated config,
  * logger, security, the journal (encrypted at rest when keys are set) and the node with its plugins.
@@ -33,6 +38,17 @@ export async function bootNode(
   const security = await createSecurity(config, log, events);
   const base = await createJournal(config, log);
   const journal = security.cipher === undefined ? base : new EncryptedJournal(base, security.cipher);
+  // A data directory that cannot be written (full, read-only, not a directory) will not fix itself:
+  // refuse in one line before listening, not with a stack trace after it. JetStream opens later, so a
+  // node can wait for NATS while serving /health.
+  if (journal.kind === "embedded") {
+    try {
+      await journal.open();
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new StartupError(`cannot start: ${reason}`, { cause: err });
+    }
+  }
   const audit = security.audit;
   const node = new Tacstream({
     config,
