@@ -35,5 +35,9 @@ export async function createJournal(config: Config, log?: Logger): Promise<Journ
     // The hub keeps the newest frames for resumes itself (RECENT_CACHE_BYTES); the journal's own cache
     // only has to cover replays from a little further back.
     cacheBytes: 16 * 1024 * 1024,
+    // The cause (ENOSPC, EROFS) belongs in the log, not only in /ready bodies.
+    onFailure: (reason) =>
+      log?.error("journal write failed; reads still served, retrying writes", { reason }),
+    onRecovered: () => log?.info("journal writes recovered"),
   });
 }

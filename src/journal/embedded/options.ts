@@ -37,6 +37,12 @@ export interface EmbeddedJournalOptions {
   dedupMaxIds?: number;
   /** The clock (epoch ms) for expiry, retention and the de-duplication window; tests inject one. */
   now?: () => number;
+  /** After a failed write, how often a reopen is tried until the disk takes writes again (default 1 s). */
+  reopenProbeMs?: number;
+  /** A write failed (reason names the cause: ENOSPC, EROFS…); called once per failure, not per retry. */
+  onFailure?: (reason: string) => void;
+  /** A reopen after a failure succeeded: writes are accepted again. */
+  onRecovered?: () => void;
 }
 
 const MiB = 1024 * 1024;
@@ -62,6 +68,13 @@ const OptionsSchema = v.strictObject({
   dedupWindowMs: v.optional(count(0, 7 * 24 * 3600_000), 120_000),
   dedupMaxIds: v.optional(count(1, 10_000_000), 100_000),
   now: v.optional(v.custom<() => number>((f) => typeof f === "function", "now must be a function")),
+  reopenProbeMs: v.optional(count(1, 3600_000), 1000),
+  onFailure: v.optional(
+    v.custom<(reason: string) => void>((f) => typeof f === "function", "onFailure must be a function"),
+  ),
+  onRecovered: v.optional(
+    v.custom<() => void>((f) => typeof f === "function", "onRecovered must be a function"),
+  ),
 });
 
 export interface ResolvedOptions {
@@ -77,6 +90,9 @@ export interface ResolvedOptions {
   dedupWindowMs: number;
   dedupMaxIds: number;
   now: () => number;
+  reopenProbeMs: number;
+  onFailure: (reason: string) => void;
+  onRecovered: () => void;
 }
 
 /** Validates the options once, at construction, and fills in the defaults. */
@@ -104,5 +120,8 @@ export function resolveOptions(input: EmbeddedJournalOptions): ResolvedOptions {
     dedupWindowMs: o.dedupWindowMs,
     dedupMaxIds: o.dedupMaxIds,
     now: o.now ?? Date.now,
+    reopenProbeMs: o.reopenProbeMs,
+    onFailure: o.onFailure ?? (() => {}),
+    onRecovered: o.onRecovered ?? (() => {}),
   };
 }
