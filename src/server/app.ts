@@ -86,9 +86,13 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   // Before the journal is usable, ingestion and streaming answer 503 instead of hanging.
-  app.use("/v1/*", async (_c, next) => {
+  // A journal that only lost its writes (disk full, read-only) still serves reads: replays, resumes and
+  // upgrades are GETs and go on; writes get the 503.
+  app.use("/v1/*", async (c, next) => {
     const s = status();
-    if (!s.ready) throw TacError.unavailable(`journal not ready: ${s.reason ?? "starting"}`, 1);
+    if (!s.ready && !(c.req.method === "GET" && deps.journal.status().readable === true)) {
+      throw TacError.unavailable(`journal not ready: ${s.reason ?? "starting"}`, 1);
+    }
     await next();
   });
   app.route("/", ingestRoutes(deps));

@@ -169,7 +169,9 @@ export class EmbeddedJournal implements Journal {
     if (this.phase === "open") return { ready: true };
     // A failed write is not fatal: reads keep serving and a reopen is probed until the disk recovers,
     // so restarting the node (what a failing /health would cause) would only drop its connections.
-    return { ready: false, reason: this.reason };
+    return this.phase === "failed"
+      ? { ready: false, reason: this.reason, readable: true }
+      : { ready: false, reason: this.reason };
   }
 
   append(entries: readonly AppendEntry[]): Promise<number[]> {
