@@ -64,6 +64,8 @@ export const ConfigSchema = v.object({
   WS_OPS_PER_SECOND: v.optional(int(1, 100_000), 50),
   /** Recently fanned-out frames kept in memory so resumes (and failover storms) skip the journal. */
   RECENT_CACHE_BYTES: v.optional(int(0), 64 * 1024 * 1024),
+  /** Replays (subscribes with a `since`) running at once per node; more get UNAVAILABLE + retryAfter. */
+  REPLAY_MAX_CONCURRENT: v.optional(int(1, 100_000), 256),
   LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error", "silent"]), "info"),
   ALLOWED_ORIGINS: v.optional(list, "*"),
   NODE_ENV: v.optional(str, "development"),

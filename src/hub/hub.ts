@@ -8,6 +8,7 @@ import { errorMessage, heartbeatMessage, metadataMessage } from "./control.ts";
 import { type ClientOp, ClientOpSchema, type SubscribeOp } from "./ops.ts";
 import { RecentMessages } from "./recent.ts";
 import { type FanoutCursor, join, replayThenJoin } from "./replay.ts";
+import { ReplayGate } from "./replay-gate.ts";
 import { planResume } from "./resume.ts";
 import type { SessionState, Subscription } from "./session.ts";
 import type { HubSocket, Publisher } from "./socket.ts";
@@ -21,6 +22,8 @@ export interface HubOptions {
   opsPerSecond: number;
   /** Bytes of recently fanned-out frames kept in memory to serve resumes without the journal. */
   recentBytes?: number;
+  /** Replays running at once on this node; more are refused with UNAVAILABLE and a retryAfter. */
+  maxConcurrentReplays?: number;
   /** Verifies a token given with a `refresh` op; absent when auth is off. */
   refresh?: (token: string, state: SessionState) => Promise<void>;
   now?: () => number;
@@ -40,6 +43,7 @@ const MAX_FLOOD = 200;
 export class Hub implements FanoutCursor {
   readonly sessions = new Set<Ws>();
   readonly recent: RecentMessages;
+  readonly #replays: ReplayGate;
   #epoch = "";
   #processed = 0;
   readonly #lastPublished = new Map<string, number>();
@@ -54,6 +58,7 @@ export class Hub implements FanoutCursor {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
     this.recent = new RecentMessages(opts.recentBytes ?? 64 * 1024 * 1024);
+    this.#replays = new ReplayGate(opts.maxConcurrentReplays ?? 256);
   }
 
   get processed(): number {
@@ -256,17 +261,22 @@ export class Hub implements FanoutCursor {
     if (state.closed) return;
     ws.send(metadataMessage("subscribe", { feeds: replies }, op.id));
     await Promise.all(
-      replays.map(([feedId, since, sub]) =>
-        replayThenJoin(
-          ws,
-          this.#opts.journal,
-          this,
-          feedId,
-          since,
-          sub,
-          this.#opts.backpressureLimit,
-          this.#now,
-        ).catch((err: unknown) => {
+      replays.map(([feedId, since, sub]) => {
+        const release = this.#replays.tryEnter();
+        const run =
+          release === undefined
+            ? Promise.reject(TacError.unavailable("too many replays on this node; subscribe again later", 1))
+            : replayThenJoin(
+                ws,
+                this.#opts.journal,
+                this,
+                feedId,
+                since,
+                sub,
+                this.#opts.backpressureLimit,
+                this.#now,
+              ).finally(release);
+        return run.catch((err: unknown) => {
           // A replay that cannot finish leaves no half-subscription behind: the client is told, per
           // feed, and subscribes again with the same `since` when it retries.
           if (state.subs.get(feedId) === sub) this.#leave(ws, feedId);
@@ -279,8 +289,8 @@ export class Hub implements FanoutCursor {
               : new TacError(ErrorCode.Internal, "replay failed", { feedId, cause: err });
           if (!(err instanceof TacError)) this.#opts.onError?.(err, "replay");
           if (!state.closed) this.#sendError(ws, e, op.id);
-        }),
-      ),
+        });
+      }),
     );
   }
 

@@ -60,6 +60,7 @@ export class Tacstream {
       backpressureLimit: opts.config.BACKPRESSURE_LIMIT,
       opsPerSecond: opts.config.WS_OPS_PER_SECOND,
       recentBytes: opts.config.RECENT_CACHE_BYTES,
+      maxConcurrentReplays: opts.config.REPLAY_MAX_CONCURRENT,
       onError: (err, where) => log.error("hub error", { where, err }),
       events: this.events,
     };
