@@ -53,6 +53,10 @@ export const ConfigSchema = v.object({
   RETENTION_MAX_BYTES: v.optional(int(0), 0),
   MAX_PAYLOAD: v.optional(int(1024, 64 * 1024 * 1024), 1024 * 1024),
   MAX_BATCH: v.optional(int(1, 100_000), 1000),
+  /** Ingest requests admitted at once; more get 503 + Retry-After instead of queueing (docs/architecture.md). */
+  INGEST_MAX_IN_FLIGHT: v.optional(int(1, 1_000_000), 512),
+  /** Body bytes of admitted ingest requests (declared Content-Length, MAX_PAYLOAD when undeclared). */
+  INGEST_MAX_IN_FLIGHT_BYTES: v.optional(int(1024), 64 * 1024 * 1024),
   HEARTBEAT_INTERVAL_MS: v.optional(int(100, 3_600_000), 30_000),
   /** How long a SIGTERM drain may take before the process exits anyway (below the platform kill timeout). */
   DRAIN_TIMEOUT_MS: v.optional(int(0, 600_000), 10_000),
@@ -60,6 +64,8 @@ export const ConfigSchema = v.object({
   WS_OPS_PER_SECOND: v.optional(int(1, 100_000), 50),
   /** Recently fanned-out frames kept in memory so resumes (and failover storms) skip the journal. */
   RECENT_CACHE_BYTES: v.optional(int(0), 64 * 1024 * 1024),
+  /** Replays (subscribes with a `since`) running at once per node; more get UNAVAILABLE + retryAfter. */
+  REPLAY_MAX_CONCURRENT: v.optional(int(1, 100_000), 256),
   LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error", "silent"]), "info"),
   ALLOWED_ORIGINS: v.optional(list, "*"),
   NODE_ENV: v.optional(str, "development"),

@@ -10,6 +10,7 @@ import { type DeadlineClock, REAL_CLOCK, scheduleAt } from "./deadline.ts";
 import { type ClientOp, ClientOpSchema, type SubscribeOp } from "./ops.ts";
 import { RecentMessages } from "./recent.ts";
 import { type FanoutCursor, join, replayThenJoin } from "./replay.ts";
+import { ReplayGate } from "./replay-gate.ts";
 import { planResume } from "./resume.ts";
 import type { SessionState, Subscription } from "./session.ts";
 import type { HubSocket, Publisher } from "./socket.ts";
@@ -23,6 +24,8 @@ export interface HubOptions {
   opsPerSecond: number;
   /** Bytes of recently fanned-out frames kept in memory to serve resumes without the journal. */
   recentBytes?: number;
+  /** Replays running at once on this node; more are refused with UNAVAILABLE and a retryAfter. */
+  maxConcurrentReplays?: number;
   /** Verifies a token given with a `refresh` op; absent when auth is off. */
   refresh?: (token: string, state: SessionState) => Promise<void>;
   now?: () => number;
@@ -46,6 +49,7 @@ const MAX_OP_DEPTH = 8;
 export class Hub implements FanoutCursor {
   readonly sessions = new Set<Ws>();
   readonly recent: RecentMessages;
+  readonly #replays: ReplayGate;
   #epoch = "";
   #processed = 0;
   readonly #lastPublished = new Map<string, number>();
@@ -65,6 +69,7 @@ export class Hub implements FanoutCursor {
     // Expiry is judged by the hub's clock, the same one every other session decision uses.
     this.#timers = opts.timers ?? { ...REAL_CLOCK, now: this.#now };
     this.recent = new RecentMessages(opts.recentBytes ?? 64 * 1024 * 1024);
+    this.#replays = new ReplayGate(opts.maxConcurrentReplays ?? 256);
   }
 
   get processed(): number {
@@ -115,8 +120,7 @@ export class Hub implements FanoutCursor {
       if (pub.subscriberCount(tb) > 0) pub.publish(tb, m.frame);
       const tj = topics.json[m.priority]!;
       if (pub.subscriberCount(tj) > 0) {
-        entry.json = frameToJsonText(m.frame);
-        pub.publish(tj, entry.json);
+        pub.publish(tj, this.recent.json(entry, frameToJsonText));
       }
     }
     const ev = this.#opts.events;
@@ -293,17 +297,22 @@ export class Hub implements FanoutCursor {
     if (state.closed) return;
     ws.send(metadataMessage("subscribe", { feeds: replies }, op.id));
     await Promise.all(
-      replays.map(([feedId, since, sub]) =>
-        replayThenJoin(
-          ws,
-          this.#opts.journal,
-          this,
-          feedId,
-          since,
-          sub,
-          this.#opts.backpressureLimit,
-          this.#now,
-        ).catch((err: unknown) => {
+      replays.map(([feedId, since, sub]) => {
+        const release = this.#replays.tryEnter();
+        const run =
+          release === undefined
+            ? Promise.reject(TacError.unavailable("too many replays on this node; subscribe again later", 1))
+            : replayThenJoin(
+                ws,
+                this.#opts.journal,
+                this,
+                feedId,
+                since,
+                sub,
+                this.#opts.backpressureLimit,
+                this.#now,
+              ).finally(release);
+        return run.catch((err: unknown) => {
           // A replay that cannot finish leaves no half-subscription behind: the client is told, per
           // feed, and subscribes again with the same `since` when it retries.
           if (state.subs.get(feedId) === sub) this.#leave(ws, feedId);
@@ -316,8 +325,8 @@ export class Hub implements FanoutCursor {
               : new TacError(ErrorCode.Internal, "replay failed", { feedId, cause: err });
           if (!(err instanceof TacError)) this.#opts.onError?.(err, "replay");
           if (!state.closed) this.#sendError(ws, e, op.id);
-        }),
-      ),
+        });
+      }),
     );
   }
 

@@ -10,6 +10,18 @@ const ENTRY_OVERHEAD = 192;
 export interface Recent {
   m: StoredMessage;
   json?: string;
+  /** Bytes this entry was charged to the budget (frame, JSON text once set, overhead). */
+  cost: number;
+}
+
+/**
+ * Bytes a string occupies: JavaScriptCore keeps a string with only Latin-1 characters at one byte per
+ * character, anything else at two. The cached JSON text is often as large as the frame, so leaving it
+ * out of the count let the cache hold several times its budget.
+ */
+export function stringBytes(s: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the whole Latin-1 range is the point
+  return /[^\u0000-\u00ff]/.test(s) ? s.length * 2 : s.length;
 }
 
 /** An array used as a queue: `start` moves instead of shifting, and the array is compacted now and then. */
@@ -72,11 +84,14 @@ export class RecentMessages {
 
   /** Adds the next message in seq order; returns its entry (the hub stores the JSON text in it). */
   add(m: StoredMessage): Recent {
-    const entry: Recent = { m };
     if (this.#budget <= 0) {
       this.#floor = m.seq;
-      return entry;
+      return { m, cost: 0 };
     }
+    // A frame viewing a larger buffer (a request body, a read span) would keep all of it alive: the cache
+    // keeps its own copy so what it counts is what it holds.
+    if (m.frame.buffer.byteLength > m.frame.byteLength * 2) m = { ...m, frame: m.frame.slice() };
+    const entry: Recent = { m, cost: m.frame.byteLength + ENTRY_OVERHEAD };
     this.#all.push(entry);
     let q = this.#byFeed.get(m.feedId);
     if (q === undefined) {
@@ -84,9 +99,24 @@ export class RecentMessages {
       this.#byFeed.set(m.feedId, q);
     }
     q.push(entry);
-    this.#bytes += m.frame.byteLength + ENTRY_OVERHEAD;
+    this.#bytes += entry.cost;
     while (this.#bytes > this.#budget) this.#evict();
     return entry;
+  }
+
+  /** The JSON text of a cached entry, built at most once; its bytes count against the budget. */
+  json(entry: Recent, build: (frame: Uint8Array) => string): string {
+    if (entry.json !== undefined) return entry.json;
+    const text = build(entry.m.frame);
+    entry.json = text;
+    // Entries already evicted (or never cached: zero budget) hold the text only as long as the caller.
+    if (entry.cost > 0 && this.#budget > 0) {
+      const extra = stringBytes(text);
+      entry.cost += extra;
+      this.#bytes += extra;
+      while (this.#bytes > this.#budget) this.#evict();
+    }
+    return text;
   }
 
   /** The cached messages of `feedId` with seq > `since`, oldest first; call only when `since >= floor`. */
@@ -107,7 +137,9 @@ export class RecentMessages {
   #evict(): void {
     const old = this.#all.shift();
     if (old === undefined) return;
-    this.#bytes -= old.m.frame.byteLength + ENTRY_OVERHEAD;
+    this.#bytes -= old.cost;
+    // Marks it evicted: a JSON text built for it later is not charged to the cache.
+    old.cost = 0;
     this.#floor = old.m.seq;
     const q = this.#byFeed.get(old.m.feedId);
     q?.shift();

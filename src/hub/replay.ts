@@ -54,7 +54,7 @@ export async function replayThenJoin(
         }
         cursor = r.m.seq;
         if (r.m.priority > sub.minPriority || (r.m.expiresAt !== 0 && r.m.expiresAt <= t)) continue;
-        ws.send(cachedEncoding(state.format, r));
+        ws.send(cachedEncoding(state.format, r, fanout.recent));
         sent++;
       }
       if (!paused) {
@@ -106,8 +106,6 @@ export function encodeFor(format: "json" | "binary", m: StoredMessage): string |
   return format === "binary" ? m.frame : frameToJsonText(m.frame);
 }
 
-function cachedEncoding(format: "json" | "binary", r: Recent): string | Uint8Array {
-  if (format === "binary") return r.m.frame;
-  r.json ??= frameToJsonText(r.m.frame);
-  return r.json;
+function cachedEncoding(format: "json" | "binary", r: Recent, recent: RecentMessages): string | Uint8Array {
+  return format === "binary" ? r.m.frame : recent.json(r, frameToJsonText);
 }

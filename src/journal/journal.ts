@@ -50,6 +50,8 @@ export interface JournalStatus {
    * cause (NATS unreachable) leaves it unset and the node keeps waiting.
    */
   fatal?: boolean;
+  /** Not ready for writes, but what is stored can still be read (a failed write): reads keep serving. */
+  readable?: boolean;
 }
 
 export interface Retention {

@@ -36,5 +36,9 @@ export async function createJournal(config: Config, log?: Logger): Promise<Journ
     // only has to cover replays from a little further back.
     cacheBytes: 16 * 1024 * 1024,
     ...(log === undefined ? {} : { logger: log }),
+    // The cause (ENOSPC, EROFS) belongs in the log, not only in /ready bodies.
+    onFailure: (reason) =>
+      log?.error("journal write failed; reads still served, retrying writes", { reason }),
+    onRecovered: () => log?.info("journal writes recovered"),
   });
 }

@@ -9,6 +9,12 @@ export {
   type Outcome,
 } from "./adaptive.ts";
 export {
+  AdmissionController,
+  type AdmissionOptions,
+  type AdmissionResult,
+  type Admitted,
+} from "./admission.ts";
+export {
   CircuitBreaker,
   type CircuitBreakerOptions,
   type CircuitSnapshot,

@@ -7,6 +7,7 @@ import { ConfigError } from "../config/config.ts";
 import { DataDirLockedError } from "../journal/embedded/lock.ts";
 import type { Logger } from "../observability/log.ts";
 import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
+import { StartupError } from "../server/bootstrap.ts";
 import type { Tacstream } from "../server/server.ts";
 
 /** topic → members and member → topics, so a closing socket leaves all its topics in one call. */
@@ -235,6 +236,10 @@ export async function runEntry(main: (env: Record<string, string | undefined>) =
     if (e instanceof ConfigError || e instanceof DataDirLockedError) {
       console.error(`tacstream: ${e.message}`);
       process.exit(2);
+    }
+    if (e instanceof StartupError) {
+      console.error(`tacstream: ${e.message}`);
+      process.exit(1);
     }
     throw e;
   }

@@ -8,6 +8,7 @@ import type { Journal } from "../journal/journal.ts";
 import type { Logger } from "../observability/log.ts";
 import { requestId } from "../observability/request-id.ts";
 import { ErrorCode, TacError } from "../protocol/errors.ts";
+import type { AdmissionController } from "../resilience/admission.ts";
 import type { AccessControl } from "./access.ts";
 import type { EventBus } from "./events.ts";
 import { errorResponse } from "./http-errors.ts";
@@ -28,6 +29,7 @@ export interface AppDeps {
   onPublished?: (e: { sub: string; feedId: string; grant: string; count: number; ip: string }) => void;
   maxPayload: number;
   maxBatch: number;
+  admission?: AdmissionController;
   parseJson?: (text: string) => unknown;
   opsPerSecond: number;
   upgrade: () => Upgrade;
@@ -84,9 +86,13 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   // Before the journal is usable, ingestion and streaming answer 503 instead of hanging.
-  app.use("/v1/*", async (_c, next) => {
+  // A journal that only lost its writes (disk full, read-only) still serves reads: replays, resumes and
+  // upgrades are GETs and go on; writes get the 503.
+  app.use("/v1/*", async (c, next) => {
     const s = status();
-    if (!s.ready) throw TacError.unavailable(`journal not ready: ${s.reason ?? "starting"}`, 1);
+    if (!s.ready && !(c.req.method === "GET" && deps.journal.status().readable === true)) {
+      throw TacError.unavailable(`journal not ready: ${s.reason ?? "starting"}`, 1);
+    }
     await next();
   });
   app.route("/", ingestRoutes(deps));

@@ -1,4 +1,5 @@
 import { type Config, loadConfig } from "../config/config.ts";
+import { DataDirLockedError } from "../journal/embedded/lock.ts";
 import { EncryptedJournal } from "../journal/encrypted.ts";
 import type { Journal } from "../journal/journal.ts";
 import { createJournal } from "../journal/open.ts";
@@ -17,6 +18,11 @@ export interface BootedNode {
   node: Tacstream;
   journal: Journal;
   security: Security;
+}
+
+/** The node cannot start as configured (its DATA_DIR cannot be written): one line, exit 1. */
+export class StartupError extends Error {
+  override readonly name = "StartupError";
 }
 
 /**
@@ -44,6 +50,18 @@ export async function bootNode(
             reason: error.reason,
           }),
         );
+  // A data directory that cannot be written (full, read-only, not a directory) will not fix itself:
+  // refuse in one line before listening, not with a stack trace after it. JetStream opens later, so a
+  // node can wait for NATS while serving /health.
+  if (journal.kind === "embedded") {
+    try {
+      await journal.open();
+    } catch (err) {
+      if (err instanceof DataDirLockedError) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new StartupError(`cannot start: ${reason}`, { cause: err });
+    }
+  }
   const audit = security.audit;
   const node = new Tacstream({
     config,

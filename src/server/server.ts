@@ -7,6 +7,7 @@ import { JournalIngestor } from "../ingest/pipeline.ts";
 import type { Journal } from "../journal/journal.ts";
 import { createLogger, type Logger } from "../observability/log.ts";
 import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
+import { AdmissionController } from "../resilience/admission.ts";
 import type { AuditEvent } from "../security/audit.ts";
 import type { PayloadCipher } from "../security/encryption.ts";
 import { type AccessControl, OPEN_ACCESS } from "./access.ts";
@@ -62,6 +63,7 @@ export class Tacstream {
       backpressureLimit: opts.config.BACKPRESSURE_LIMIT,
       opsPerSecond: opts.config.WS_OPS_PER_SECOND,
       recentBytes: opts.config.RECENT_CACHE_BYTES,
+      maxConcurrentReplays: opts.config.REPLAY_MAX_CONCURRENT,
       onError: (err, where) => log.error("hub error", { where, err }),
       events: this.events,
     };
@@ -103,6 +105,11 @@ export class Tacstream {
       ...(opts.parseJson === undefined ? {} : { parseJson: opts.parseJson }),
       maxPayload: opts.config.MAX_PAYLOAD,
       maxBatch: opts.config.MAX_BATCH,
+      admission: new AdmissionController({
+        maxInFlight: opts.config.INGEST_MAX_IN_FLIGHT,
+        maxBytes: opts.config.INGEST_MAX_IN_FLIGHT_BYTES,
+        now: () => performance.now(),
+      }),
       opsPerSecond: opts.config.WS_OPS_PER_SECOND,
       upgrade: () => {
         if (this.#upgrade === undefined) throw new Error("runtime did not attach an upgrade function");

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { RecentMessages } from "../../src/hub/recent.ts";
+import { RecentMessages, stringBytes } from "../../src/hub/recent.ts";
 import type { StoredMessage } from "../../src/journal/journal.ts";
 
 const msg = (seq: number, feedId: string, bytes = 100): StoredMessage => ({
@@ -47,4 +47,41 @@ test("long runs compact without losing order", () => {
   expect(r.floor).toBe(45_000);
   const after = r.after("f", 49_990).map((e) => e.m.seq);
   expect(after).toEqual([49_991, 49_992, 49_993, 49_994, 49_995, 49_996, 49_997, 49_998, 49_999, 50_000]);
+});
+
+test("the JSON text built for a cached message counts against the budget (it is often as big as the frame)", () => {
+  const budget = 20 * (1000 + 192);
+  const r = new RecentMessages(budget);
+  r.reset(0);
+  const text = "x".repeat(1000);
+  for (let s = 1; s <= 100; s++) {
+    const e = r.add(msg(s, "f", 1000));
+    expect(r.json(e, () => text)).toBe(text);
+    expect(r.bytes).toBeLessThanOrEqual(budget);
+  }
+  // Each entry holds 1000 frame bytes, 1000 text bytes and the overhead: about 10 fit, not 20.
+  expect(r.after("f", r.floor).length).toBe(Math.floor(budget / (2000 + 192)));
+  expect(r.bytes).toBe(r.after("f", r.floor).length * (2000 + 192));
+});
+
+test("text outside Latin-1 counts two bytes a character; text for an evicted entry is not charged", () => {
+  expect(stringBytes("abc")).toBe(3);
+  expect(stringBytes("a€")).toBe(4);
+  const r = new RecentMessages(2 * (100 + 192));
+  r.reset(0);
+  const first = r.add(msg(1, "f"));
+  r.add(msg(2, "f"));
+  r.add(msg(3, "f"));
+  const before = r.bytes;
+  r.json(first, () => "y".repeat(500));
+  expect(r.bytes).toBe(before);
+});
+
+test("a frame viewing a larger buffer is copied, so the cache holds only what it counts", () => {
+  const r = new RecentMessages(1_000_000);
+  r.reset(0);
+  const big = new Uint8Array(64 * 1024);
+  const e = r.add({ ...msg(1, "f"), frame: big.subarray(0, 100) });
+  expect(e.m.frame.buffer.byteLength).toBe(100);
+  expect(r.bytes).toBe(100 + 192);
 });

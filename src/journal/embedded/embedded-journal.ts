@@ -79,6 +79,7 @@ export class EmbeddedJournal implements Journal {
   private createdAt = 0;
   private readonly listeners = new TailListeners();
   private retentionTimer: ReturnType<typeof setInterval> | undefined;
+  private reopenTimer: ReturnType<typeof setTimeout> | undefined;
   private closing: Promise<void> | null = null;
   /** Held from the first open to close: a second writer on the directory would lose acked messages. */
   private lock: DirLock | null = null;
@@ -139,6 +140,8 @@ export class EmbeddedJournal implements Journal {
         failed: (reason) => {
           this.phase = "failed";
           this.reason = reason;
+          this.o.onFailure(reason);
+          this.scheduleReopen();
         },
       });
     } catch (err) {
@@ -174,6 +177,8 @@ export class EmbeddedJournal implements Journal {
       this.reason = "closed";
       return;
     }
+    clearTimeout(this.reopenTimer);
+    this.reopenTimer = undefined;
     const failed = this.phase === "failed";
     if (!failed) this.phase = "closing";
     this.reason = "closing";
@@ -199,8 +204,10 @@ export class EmbeddedJournal implements Journal {
 
   status(): JournalStatus {
     if (this.phase === "open") return { ready: true };
+    // A failed write is not fatal: reads keep serving and a reopen is probed until the disk recovers,
+    // so restarting the node (what a failing /health would cause) would only drop its connections.
     return this.phase === "failed"
-      ? { ready: false, reason: this.reason, fatal: true }
+      ? { ready: false, reason: this.reason, readable: true }
       : { ready: false, reason: this.reason };
   }
 
@@ -274,6 +281,23 @@ export class EmbeddedJournal implements Journal {
       fsync: this.o.fsync,
       bootId: this.bootId,
     });
+  }
+
+  /**
+   * Reopens from the files (only they say what is on disk after a torn write) every reopenProbeMs while
+   * the journal is failed; a disk that got space back, or was remounted writable, is picked up by itself.
+   */
+  private scheduleReopen(): void {
+    if (this.reopenTimer !== undefined) return;
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = undefined;
+      if (this.phase !== "failed" || this.closing !== null) return;
+      this.open().then(
+        () => this.o.onRecovered(),
+        () => this.scheduleReopen(),
+      );
+    }, this.o.reopenProbeMs);
+    this.reopenTimer.unref?.();
   }
 
   private stopTimers(): void {

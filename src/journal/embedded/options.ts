@@ -39,6 +39,12 @@ export interface EmbeddedJournalOptions {
   now?: () => number;
   /** Where recovery says what it had to drop. */
   logger?: JournalLogger;
+  /** After a failed write, how often a reopen is tried until the disk takes writes again (default 1 s). */
+  reopenProbeMs?: number;
+  /** A write failed (reason names the cause: ENOSPC, EROFS…); called once per failure, not per retry. */
+  onFailure?: (reason: string) => void;
+  /** A reopen after a failure succeeded: writes are accepted again. */
+  onRecovered?: () => void;
 }
 
 export interface JournalLogger {
@@ -74,6 +80,13 @@ const OptionsSchema = v.strictObject({
       "logger must have a warn method",
     ),
   ),
+  reopenProbeMs: v.optional(count(1, 3600_000), 1000),
+  onFailure: v.optional(
+    v.custom<(reason: string) => void>((f) => typeof f === "function", "onFailure must be a function"),
+  ),
+  onRecovered: v.optional(
+    v.custom<() => void>((f) => typeof f === "function", "onRecovered must be a function"),
+  ),
 });
 
 export interface ResolvedOptions {
@@ -90,6 +103,9 @@ export interface ResolvedOptions {
   dedupMaxIds: number;
   now: () => number;
   logger: JournalLogger | undefined;
+  reopenProbeMs: number;
+  onFailure: (reason: string) => void;
+  onRecovered: () => void;
 }
 
 /** Validates the options once, at construction, and fills in the defaults. */
@@ -118,5 +134,8 @@ export function resolveOptions(input: EmbeddedJournalOptions): ResolvedOptions {
     dedupMaxIds: o.dedupMaxIds,
     now: o.now ?? Date.now,
     logger: o.logger,
+    reopenProbeMs: o.reopenProbeMs,
+    onFailure: o.onFailure ?? (() => {}),
+    onRecovered: o.onRecovered ?? (() => {}),
   };
 }

@@ -88,8 +88,8 @@ describe("embedded journal group commit", () => {
     const status = j.status();
     expect(status.ready).toBe(false);
     expect(status.reason).toContain("write failed");
-    // Only a reopen knows what is on disk: the node's /health fails on this, so it gets restarted.
-    expect(status.fatal).toBe(true);
+    // Not fatal: the journal probes a reopen itself, so /health must not get the node restarted.
+    expect(status.fatal).toBeUndefined();
     expect((await j.append([makeEntry("a")]).catch((e: unknown) => e)) as TacError).toBeInstanceOf(TacError);
     expect((await j.read("a", 0, 100)).map((m) => m.seq)).toEqual(acked);
     await j.close();
@@ -98,5 +98,36 @@ describe("embedded journal group commit", () => {
     expect(k.status().ready).toBe(true);
     expect((await k.read("a", 0, 100)).map((m) => m.seq)).toEqual(acked);
     expect(await k.append([makeEntry("a")])).toEqual([acked.at(-1)! + 1]);
+  });
+
+  test("after a failed write: one failure call with the cause, reads served, writes back once the disk recovers", async () => {
+    const failures: string[] = [];
+    let recovered!: () => void;
+    const back = new Promise<void>((r) => {
+      recovered = r;
+    });
+    const j = await d.open({
+      segmentBytes: 4096,
+      reopenProbeMs: 10,
+      onFailure: (reason) => failures.push(reason),
+      onRecovered: () => recovered(),
+    });
+    const acked = await j.append(
+      Array.from({ length: 20 }, () => makeEntry("a", { payload: { pad: "x".repeat(200) } })),
+    );
+    const next = join(d.dir, segmentFileName(acked.at(-1)! + 1));
+    symlinkSync("/dev/full", next);
+    await j.append([makeEntry("a")]).catch(() => {});
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toContain("ENOSPC");
+    expect((await j.read("a", 0, 100)).map((m) => m.seq)).toEqual(acked);
+    // The disk "gets space back": the probe's reopen succeeds without anyone restarting the journal.
+    unlinkSync(next);
+    await back;
+    expect(j.status().ready).toBe(true);
+    expect(failures).toHaveLength(1);
+    expect(await j.append([makeEntry("a")])).toEqual([acked.at(-1)! + 1]);
+    expect((await j.read("a", 0, 100)).map((m) => m.seq)).toEqual([...acked, acked.at(-1)! + 1]);
+    await j.close();
   });
 });
