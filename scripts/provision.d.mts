@@ -9,4 +9,8 @@ export type Decision =
   | { action: "ok" }
   | { action: "install"; packages: string[] }
   | { action: "fail"; message: string };
-export declare function decide(input: { present: Record<string, boolean>; uid: number; apt: boolean }): Decision;
+export declare function decide(input: {
+  present: Record<string, boolean>;
+  uid: number;
+  apt: boolean;
+}): Decision;

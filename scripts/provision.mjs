@@ -25,7 +25,10 @@ export function decide({ present, uid, apt }) {
   const how = apt
     ? `sudo apt-get install -y ${packages.join(" ")}`
     : `install ${missing.map((n) => n.name).join(" and ")} and set ${missing.map((n) => n.env).join(" / ")} to ${missing.length > 1 ? "their paths" : "its path"}`;
-  return { action: "fail", message: `tacstream tests need ${missing.map((n) => n.name).join(" and ")}: ${how}` };
+  return {
+    action: "fail",
+    message: `tacstream tests need ${missing.map((n) => n.name).join(" and ")}: ${how}`,
+  };
 }
 
 function executable(path) {
@@ -49,10 +52,15 @@ function main() {
   }
   console.error(`installing ${decision.packages.join(" ")} (apt-get)`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update", "-qq"], ["install", "-y", "-qq", ...decision.packages]]) {
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", ...decision.packages],
+  ]) {
     const r = spawnSync("apt-get", args, { stdio: ["ignore", "ignore", "inherit"], env });
     if (r.status !== 0) {
-      console.error(`tacstream tests need ${decision.packages.join(" and ")}: apt-get ${args[0]} failed; install them by hand`);
+      console.error(
+        `tacstream tests need ${decision.packages.join(" and ")}: apt-get ${args[0]} failed; install them by hand`,
+      );
       return 1;
     }
   }
