@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
+import { nearMissWarnings } from "./near-miss.ts";
 
 /**
  * Configuration: environment variables, optionally over a JSON file named by CONFIG_FILE (same keys).
@@ -68,7 +69,16 @@ export const ConfigSchema = v.object({
   REPLAY_MAX_CONCURRENT: v.optional(int(1, 100_000), 256),
   LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error", "silent"]), "info"),
   ALLOWED_ORIGINS: v.optional(list, "*"),
-  NODE_ENV: v.optional(str, "development"),
+  // Compared without case (`Production` is production); anything else is refused rather than read as
+  // development, which would quietly skip production's checks.
+  NODE_ENV: v.optional(
+    v.pipe(
+      str,
+      v.toLowerCase(),
+      v.picklist(["development", "production", "test"], 'must be "development", "production" or "test"'),
+    ),
+    "development",
+  ),
   /** The feeds to poll and the webhook mappings (docs/feeds.md). */
   FEEDS_FILE: v.optional(str),
   /** Bearer token required on GET /metrics (open when unset). */
@@ -102,6 +112,14 @@ export class ConfigError extends Error {
 }
 
 const KEYS = Object.keys(ConfigSchema.entries);
+
+/**
+ * Warnings for environment variables that look like one of ours but are not (`LOG_LEVL`, `JWT_SECRET`):
+ * they are ignored, which is easy to miss when the default is quietly used instead.
+ */
+export function configWarnings(env: Record<string, string | undefined>): string[] {
+  return nearMissWarnings(Object.keys(env), [...KEYS, "CONFIG_FILE"]);
+}
 
 /** Parses config from an environment-like record (and CONFIG_FILE); throws ConfigError with one line. */
 export function loadConfig(env: Record<string, string | undefined>): Config {

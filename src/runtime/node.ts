@@ -186,11 +186,13 @@ export async function main(env: Record<string, string | undefined> = process.env
       ? { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) }
       : undefined;
   const listen = { fetch, port: config.PORT, hostname: config.HOST };
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const srv = serve(
       tls === undefined ? listen : { ...listen, createServer: createHttpsServer, serverOptions: tls },
       () => resolve(srv),
     );
+    // A listen failure (port in use) arrives as an event; without this it is an uncaught stack trace.
+    srv.once("error", reject);
   });
   server.on("upgrade", (incoming: IncomingMessage, tcp: Socket, head: Buffer) => {
     onUpgrade(incoming, tcp, head).catch((err) => {

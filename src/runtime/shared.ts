@@ -228,6 +228,13 @@ export interface Running {
 }
 
 /** The tail of every entry file: start, drain on a signal, and turn a bad config into one line. */
+/** Bun and Node say EADDRINUSE in `code`; Deno throws `Deno.errors.AddrInUse`. */
+export function isAddressInUse(e: unknown): boolean {
+  if (typeof e !== "object" || e === null) return false;
+  const { code, name } = e as { code?: unknown; name?: unknown };
+  return code === "EADDRINUSE" || name === "AddrInUse";
+}
+
 export async function runEntry(main: (env: Record<string, string | undefined>) => Promise<Running>) {
   try {
     const running = await main(process.env);
@@ -236,6 +243,10 @@ export async function runEntry(main: (env: Record<string, string | undefined>) =
     if (e instanceof ConfigError || e instanceof DataDirLockedError) {
       console.error(`tacstream: ${e.message}`);
       process.exit(2);
+    }
+    if (isAddressInUse(e)) {
+      console.error(`tacstream: port ${process.env.PORT || 8080} is already in use (set PORT)`);
+      process.exit(1);
     }
     if (e instanceof StartupError) {
       console.error(`tacstream: ${e.message}`);

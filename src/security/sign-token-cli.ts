@@ -1,8 +1,8 @@
 /**
  * Mints a token for an operator or a test:
  *
- *     TOKEN_SECRET=… bun src/security/sign-token-cli.ts --sub analyst-7 --subscribe 'threats.*' --ttl 3600
- *     bun src/security/sign-token-cli.ts --sub feeder --publish kev --private-key key.pem --alg ES256 --kid k1
+ *     TOKEN_SECRET=… npm run token -- --sub analyst-7 --subscribe threats --subscribe 'threats.*'
+ *     npm run token -- --sub feeder --publish kev --private-key key.pem --alg ES256 --kid k1
  *
  * Prints the token on stdout; errors go to stderr with exit code 2. The secret is read from the
  * environment, never from argv, so it does not land in shell history or `ps` output.
@@ -13,7 +13,18 @@ import { type AsymmetricAlgorithm, type SigningKey, signToken } from "./tokens.t
 
 const ALGORITHMS: readonly AsymmetricAlgorithm[] = ["ES256", "EdDSA", "RS256"];
 
+export const USAGE = `usage: npm run token -- --sub <subject> [options]   (the secret comes from TOKEN_SECRET)
+  --sub <id>            the token's subject (required)
+  --subscribe <grant>   feeds it may read, repeatable: "*", "threats" (exactly), "threats.*" (below
+                        threats, not threats itself)
+  --publish <grant>     feeds it may publish on, same grammar
+  --ttl <seconds>       lifetime (default 3600; 0: no exp, refused when TOKEN_REQUIRE_EXP is on)
+  --private-key <pem> --alg ES256|EdDSA|RS256 [--kid <id>]   sign with a key instead of TOKEN_SECRET
+  --issuer <iss> --audience <aud>                            for TOKEN_ISSUER / TOKEN_AUDIENCE
+  --help                this text`;
+
 async function main(argv: string[]): Promise<string> {
+  if (argv.includes("--help") || argv.includes("-h")) return USAGE;
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -1,4 +1,4 @@
-import { type Config, loadConfig } from "../config/config.ts";
+import { type Config, configWarnings, loadConfig } from "../config/config.ts";
 import { DataDirLockedError } from "../journal/embedded/lock.ts";
 import { EncryptedJournal } from "../journal/encrypted.ts";
 import type { Journal } from "../journal/journal.ts";
@@ -36,6 +36,7 @@ export async function bootNode(
 ): Promise<BootedNode> {
   const config = loadConfig(env);
   const log = createLogger(config.LOG_LEVEL);
+  for (const warning of configWarnings(env)) log.warn(warning);
   const events = new EventBus();
   const security = await createSecurity(config, log, events);
   const base = await createJournal(config, log);

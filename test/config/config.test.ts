@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../src/config/config.ts";
+import { startServer } from "../helpers/server.ts";
 
 test("defaults", () => {
   const c = loadConfig({});
@@ -69,4 +70,23 @@ test("production refuses to start without auth and encryption, saying what is mi
   expect(err.split("\n")).toHaveLength(1);
   expect(err).toContain("authentication is off");
   expect(err).toContain("ENCRYPTION_KEYS");
+});
+
+test("NODE_ENV is compared without case, and an unknown value is refused", () => {
+  expect(loadConfig({ NODE_ENV: "Production" }).NODE_ENV).toBe("production");
+  expect(loadConfig({ NODE_ENV: "TEST" }).NODE_ENV).toBe("test");
+  expect(() => loadConfig({ NODE_ENV: "prod" })).toThrow(
+    /^invalid NODE_ENV="prod": must be "development", "production" or "test"$/,
+  );
+  expect(() => loadConfig({ NODE_ENV: "staging" })).toThrow(ConfigError);
+});
+
+test("a near-miss variable gets one warning naming the key it resembles, and the server still starts", async () => {
+  const server = await startServer({ LOG_LEVL: "debug" });
+  try {
+    const warning = await server.logged("unknown setting LOG_LEVL is ignored: did you mean LOG_LEVEL?");
+    expect(warning.level).toBe("warn");
+  } finally {
+    await server.stop();
+  }
 });

@@ -15,12 +15,22 @@
  * field and run with their built-in interval — see docs/jetstream.md.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
+
+/** One line saying what to do, instead of a start timeout with the cause buried in a log. */
+function requireNatsServer(): void {
+  if (!existsSync(NATS_SERVER_BIN)) {
+    throw new Error(
+      `nats-server not found at ${NATS_SERVER_BIN}: apt-get install nats-server, or set NATS_SERVER_BIN`,
+    );
+  }
+}
 
 export interface NatsServer {
   readonly name: string;
@@ -90,6 +100,7 @@ export function natsSupportsSyncAlways(): boolean {
 }
 
 export async function startNatsServer(opts: StartOptions = {}): Promise<NatsServer> {
+  requireNatsServer();
   const dir = await mkdtemp(join(tmpdir(), "tacstream-nats-"));
   const port = opts.port ?? (await freePort());
   const server = new ServerProcess(opts.name ?? `n${port}`, port, dir, opts.readyTimeoutMs ?? 10_000);
@@ -108,6 +119,7 @@ export async function startNatsServer(opts: StartOptions = {}): Promise<NatsServ
  * JetStream meta leader, so streams can be created right away.
  */
 export async function startNatsCluster(size = 3, readyTimeoutMs = 20_000): Promise<NatsCluster> {
+  requireNatsServer();
   const clientPorts: number[] = [];
   const routePorts: number[] = [];
   for (let i = 0; i < size; i++) {

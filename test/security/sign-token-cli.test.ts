@@ -45,3 +45,18 @@ describe("sign-token CLI", () => {
     expect(run(["--sub", "x", "--subscribe", "*.kev"], { TOKEN_SECRET: SECRET }).code).toBe(2);
   });
 });
+
+describe("sign-token CLI without bun on PATH", () => {
+  test("`npm run token -- --help` prints the usage, through node_modules/.bin", () => {
+    const r = spawnSync("npm", ["run", "--silent", "token", "--", "--help"], {
+      cwd: join(import.meta.dir, "../.."),
+      // Only node and npm's own directory: the bun that runs the CLI must come from node_modules/.bin.
+      env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("usage: npm run token -- --sub <subject>");
+    expect(r.stdout).toContain('"threats.*" (below');
+  });
+});

@@ -13,6 +13,7 @@ import { main } from "../../../src/runtime/bun.ts";
 import type { Tacstream } from "../../../src/server/server.ts";
 
 export { FIXTURES } from "../parsers/fixtures.ts";
+
 import { FIXTURES } from "../parsers/fixtures.ts";
 export const fixture = (...p: string[]): Uint8Array<ArrayBuffer> =>
   new Uint8Array(readFileSync(join(FIXTURES, ...p)));

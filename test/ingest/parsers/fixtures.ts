@@ -9,7 +9,9 @@ import { join } from "node:path";
 export const FIXTURES = process.env.TACSTREAM_FIXTURES ?? join(import.meta.dir, "..", "..", "fixtures");
 
 if (!existsSync(join(FIXTURES, "feeds", "input")) || !existsSync(join(FIXTURES, "threat"))) {
-  throw new Error(`test fixtures missing at ${FIXTURES}: expected feeds/input and threat/ (git checkout test/fixtures)`);
+  throw new Error(
+    `test fixtures missing at ${FIXTURES}: expected feeds/input and threat/ (git checkout test/fixtures)`,
+  );
 }
 
 export function fixture(...parts: string[]): Uint8Array {
