@@ -169,6 +169,26 @@ describe("hostile and broken sources", () => {
     expect(ok.breaker?.state).toBe("closed");
   });
 
+  test("a truncated document is an error, not ok with fewer items: cut XML", async () => {
+    const full = fixture("feeds", "input", "heise.atom");
+    // Cut after the first few entries: the XML parser alone would return them and report success.
+    const cut = full.slice(0, Math.floor(full.length / 2));
+    let body: BodyInit = cut;
+    up.route("/cut-atom", () => xml(body));
+    const n = await nodeWith(feeds({ id: "cut.atom", kind: "rss", url: `${up.url}/cut-atom` }));
+    const s1 = await n.plugin.pollNow("cut.atom");
+    expect(s1.lastError).toContain("truncated");
+    expect(s1.status).toBe("failing");
+    expect(s1.items).toBe(0);
+    const [entry] = n.plugin.dlq!.list({ limit: 5 }).entries;
+    expect(entry?.format).toBe("rss");
+    expect(entry?.reason).toContain("ends before </feed>");
+    body = full;
+    const s2 = await n.plugin.pollNow("cut.atom");
+    expect(s2.status).toBe("ok");
+    expect(s2.items).toBe(15);
+  });
+
   test("a 50 MB body is refused at maxBytes and the next poll works", async () => {
     let big = true;
     up.route("/huge", () => {
