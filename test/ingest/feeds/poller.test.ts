@@ -60,6 +60,12 @@ describe("polling real documents", () => {
     );
     expect(first.payload.threatLevel).toBe("info");
     expect(first.payload.ttl).toBe(7 * 24 * 3600);
+    // The item's own facts travel: something to click, its date (not "now"), its categories.
+    expect(first.payload.link).toBe(
+      "https://www.theguardian.com/us-news/2018/jan/31/donald-trump-state-of-the-union-address-unity-discord",
+    );
+    expect(first.payload.published).toBe(Date.parse("Wed, 31 Jan 2018 07:26:05 GMT"));
+    expect(first.payload.tags).toContain("Donald Trump");
     const s2 = await n.plugin.pollNow("news.guardian");
     expect(s2.notModified).toBe(1);
     expect(s2.items).toBe(55);
@@ -98,6 +104,7 @@ describe("polling real documents", () => {
     );
     expect((await n.plugin.pollNow("cisa.kev")).items).toBe(1404);
     const msgs = await n.messages("cisa.kev");
+    console.log("DBG", msgs.length, msgs.filter((m) => m.payload.threatLevel === "critical").length);
     const byKey = (cve: string) =>
       msgs.find((m) => (m.payload.indicators as string[]).includes(`cve:${cve}`))!;
     const git = byKey("CVE-2025-48384");

@@ -203,6 +203,17 @@ describe("TAXII cursor against the reference collection (default_data.json)", ()
         expect(s.lastError).toBeNull();
       }
       expect(await keys(n)).toEqual(expected);
+      // Each version is its own message and says which STIX object and version it is.
+      const versions = (await n.messages("ref.taxii"))
+        .map((m) => m.payload.stix as { id: string; modified: string })
+        .filter((x) => x.id === "indicator--6770298f-0fd8-471a-ab8c-1c658a46574e")
+        .map((x) => x.modified)
+        .sort();
+      expect(versions).toEqual([
+        "2016-11-03T12:30:59.000Z",
+        "2016-12-25T12:30:59.444Z",
+        "2017-01-27T13:49:53.935Z",
+      ]);
     });
   }
 });
