@@ -46,8 +46,12 @@ describe("polling real documents", () => {
     const n = await nodeWith(
       feeds({ id: "news.guardian", kind: "rss", name: "The Guardian", url: `${up.url}/guardian` }),
     );
+    const ingests: Array<{ byPriority?: readonly number[] }> = [];
+    n.node.events.on("ingest", (e) => ingests.push(e));
     const s1 = await n.plugin.pollNow("news.guardian");
     expect(s1.items).toBe(55);
+    // Counted by priority (critical, high, medium, low), else the metrics say priority="unknown".
+    expect(ingests.map((e) => e.byPriority)).toEqual([[0, 0, 0, 55]]);
     expect(s1.lastError).toBeNull();
     expect(s1.cursor.etag).toBe('"g1"');
     const msgs = await n.messages("news.guardian");
