@@ -165,13 +165,16 @@ describe("TAXII 2.1 polling", () => {
 describe("TAXII cursor against the reference collection (default_data.json)", () => {
   const ID = TAXII_COLLECTION_ID;
   const path = `/api1/collections/${ID}/objects/`;
-  async function refNode(taxii: Record<string, unknown>): Promise<TestNode> {
+  async function refNode(taxii: Record<string, unknown>, dataDir?: string): Promise<TestNode> {
     const feeds = parseFeedsConfig({
       feeds: [
         { id: "ref.taxii", kind: "taxii", url: `${up.url}/api1/`, taxii: { collection: ID, ...taxii } },
       ],
     });
-    node = await startNode(feedsPlugin({ feeds, schedule: false, sleep: async () => {} }));
+    node = await startNode(
+      feedsPlugin({ feeds, schedule: false, sleep: async () => {} }),
+      dataDir === undefined ? {} : { dataDir },
+    );
     return node;
   }
   const keys = async (n: TestNode) => (await n.messages("ref.taxii")).map((m) => `${m.payload.title}`).sort();
@@ -216,4 +219,18 @@ describe("TAXII cursor against the reference collection (default_data.json)", ()
       ]);
     });
   }
+
+  test("a restart mid-chain resumes from the saved next token, the cursor unmoved", async () => {
+    const expected = await all();
+    const c = taxiiCollection();
+    up.route(path, (req) => c.serve(req));
+    const a = await refNode({ limit: 2, maxPages: 1 });
+    await a.plugin.pollNow("ref.taxii");
+    await a.plugin.pollNow("ref.taxii");
+    const dir = a.dataDir;
+    await a.stop();
+    const b = await refNode({ limit: 2, maxPages: 1 }, dir);
+    for (let i = 0; i < 6; i++) expect((await b.plugin.pollNow("ref.taxii")).lastError).toBeNull();
+    expect(await keys(b)).toEqual(expected);
+  });
 });
