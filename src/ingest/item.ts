@@ -19,4 +19,8 @@ export interface NormalizedItem {
   threatLevel?: ThreatLevel;
   confidence?: number;
   tags?: string[];
+  /** STIX / TAXII: the object id and its `modified` (the version). */
+  stix?: { id: string; modified: string };
+  /** Traffic Light Protocol marking, lower case (`amber+strict`). */
+  tlp?: "clear" | "white" | "green" | "amber" | "amber+strict" | "red";
 }

@@ -86,10 +86,13 @@ export async function itemToMessage(
       `payload.${issuePath(issue)}`,
     );
   }
-  return {
+  // The message timestamp stays the time of receipt: the journal counts `ttl` from it, so stamping an
+  // item with its publication date would expire a week-old article at birth. `payload.published` keeps it.
+  const message: IngestMessage = {
     id: await itemMessageId(feed.id, dedupKey),
     type: "data",
     priority: priorityFor(payload, feed),
     payload,
   };
+  return message;
 }

@@ -47,6 +47,8 @@ const ItemSchema = v.object({
   threatLevel: v.optional(v.picklist(THREAT_LEVELS)),
   confidence: v.optional(v.number()),
   tags: v.optional(v.array(v.string())),
+  stix: v.optional(v.object({ id: v.string(), modified: v.string() })),
+  tlp: v.optional(v.picklist(["clear", "white", "green", "amber", "amber+strict", "red"])),
 });
 
 /**

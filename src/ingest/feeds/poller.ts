@@ -183,6 +183,7 @@ export class FeedPoller {
       notModified: () => {
         this.counters.notModified++;
       },
+      warn: (msg, fields) => this.#d.log.warn(msg, { feed: this.feed.id, ...fields }),
     };
   }
 

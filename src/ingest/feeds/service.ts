@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Journal } from "../../journal/journal.ts";
 import type { Logger } from "../../observability/log.ts";
 import { ErrorCode, TacError } from "../../protocol/errors.ts";
+import { PRIORITIES } from "../../protocol/message.ts";
 import type { Sleep } from "../../resilience/mod.ts";
 import type { EventBus } from "../../server/events.ts";
 import type { DlqEntry, DlqStore } from "../dlq/store.ts";
@@ -58,11 +59,15 @@ export class FeedsService {
       const t0 = performance.now();
       try {
         const r = await o.ingestor.ingest(feedId, messages);
+        // Per priority, as the HTTP route reports it: without it the metrics say priority="unknown".
+        const byPriority = [0, 0, 0, 0];
+        for (const m of messages) byPriority[PRIORITIES.indexOf(m.priority)]!++;
         o.events?.emit("ingest", {
           feedId,
           count: r.ids.length,
           seconds: (performance.now() - t0) / 1000,
           ok: true,
+          byPriority,
         });
         return r;
       } catch (err) {

@@ -30,6 +30,8 @@ export interface PollContext {
   deadLetter(format: DlqFormat, err: unknown, doc: Fetched): Promise<unknown>;
   /** A 304 answer: the source had nothing new. */
   notModified(): void;
+  /** Something an operator should see that does not fail the poll. */
+  warn(msg: string, fields: Record<string, unknown>): void;
 }
 
 export const ACCEPT: Record<Exclude<FeedSourceKind, "webhook">, string> = {
@@ -86,24 +88,46 @@ async function pollDocument(ctx: PollContext): Promise<void> {
   if (failure !== undefined) throw failure;
 }
 
+/** One millisecond before a TAXII timestamp, as ISO 8601; undefined when it is not a date. */
+function justBefore(ts: string): string | undefined {
+  const t = Date.parse(ts);
+  return Number.isFinite(t) ? new Date(t - 1).toISOString() : undefined;
+}
+
 /**
  * TAXII 2.1 (§5.4 Get Objects): `{url}/collections/{id}/objects/?added_after=<cursor>`, following
- * `more`/`next`; the cursor is the `X-TAXII-Date-Added-Last` of the last page ingested, saved per page
- * so a restart resumes where the journal stopped.
+ * `more`/`next`. `added_after` is exclusive and several objects may share one `date_added`, so the
+ * cursor (the `X-TAXII-Date-Added-Last` of the last page) moves only when a chain of pages ends; an
+ * unfinished chain (maxPages, a restart) is resumed from its saved `next`. A server that pages by date
+ * alone is asked again from just before the page's last date: the objects at that date come again
+ * and are de-duplicated by id + `modified`.
  */
 async function pollTaxii(ctx: PollContext): Promise<void> {
   const { feed, state } = ctx;
   const t = feed.taxii!;
   const endpoint = `${base(feed.url!)}/collections/${encodeURIComponent(t.collection)}/objects/`;
   let addedAfter = state.cursor ?? t.addedAfter;
-  let next: string | undefined;
+  let next = state.next;
   for (let page = 0; page < t.maxPages; page++) {
     const q = new URLSearchParams();
     if (addedAfter !== undefined) q.set("added_after", addedAfter);
     if (t.limit !== undefined) q.set("limit", String(t.limit));
     if (next !== undefined) q.set("next", next);
     const qs = q.toString();
-    const doc = await ctx.request(qs === "" ? endpoint : `${endpoint}?${qs}`, ACCEPT.taxii);
+    let doc: Fetched;
+    try {
+      doc = await ctx.request(qs === "" ? endpoint : `${endpoint}?${qs}`, ACCEPT.taxii);
+    } catch (err) {
+      // A saved token the server no longer knows: the chain starts again from the cursor (repeats
+      // are de-duplicated; nothing is skipped).
+      const stale =
+        err instanceof TacError && (err.code === ErrorCode.BadOp || err.code === ErrorCode.NotFound);
+      if (!stale || next === undefined || next !== state.next) throw err;
+      delete state.next;
+      next = undefined;
+      await ctx.saveState();
+      continue;
+    }
     let envelope: ReturnType<typeof parseTaxiiEnvelope>;
     try {
       envelope = parseTaxiiEnvelope(doc.bytes);
@@ -111,20 +135,37 @@ async function pollTaxii(ctx: PollContext): Promise<void> {
       throw await ctx.deadLetter("taxii", err, doc);
     }
     await ctx.emit(envelope.items);
-    const last = doc.headers.get("x-taxii-date-added-last");
-    if (last !== null && last !== "") {
-      state.cursor = last;
+    const header = doc.headers.get("x-taxii-date-added-last");
+    const last = header === null || header === "" ? undefined : header;
+    if (!envelope.more) {
+      if (last !== undefined) state.cursor = last;
+      delete state.next;
       await ctx.saveState();
+      return;
     }
-    if (!envelope.more) return;
     if (envelope.next !== undefined) {
       next = envelope.next;
+      state.next = next;
+      await ctx.saveState();
       continue;
     }
-    // Without `next` the server pages by date alone: the moved cursor is the way on, or there is none.
-    if (last === null || last === "" || last === addedAfter) return;
-    addedAfter = last;
+    // Paging by date alone: without the page's last date there is no way on.
+    if (last === undefined) return;
+    const first = doc.headers.get("x-taxii-date-added-first");
+    let after = justBefore(last);
+    if (after === undefined || first === last || (addedAfter !== undefined && after <= addedAfter)) {
+      // A full page of one date_added: asking again from before it would return the same page.
+      ctx.warn(
+        "TAXII page holds a single date_added; objects past `limit` at that date may be missed (raise taxii.limit)",
+        { dateAdded: last },
+      );
+      after = last;
+    }
+    addedAfter = after;
     next = undefined;
+    delete state.next;
+    state.cursor = after;
+    await ctx.saveState();
   }
 }
 

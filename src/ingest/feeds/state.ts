@@ -12,6 +12,12 @@ const StateSchema = v.object({
   lastModified: v.optional(v.string()),
   /** TAXII: the `X-TAXII-Date-Added-Last` of the last page ingested (`added_after` of the next poll). */
   cursor: v.optional(v.string()),
+  /**
+   * TAXII: the server's `next` token of a paging chain not yet finished (maxPages, a restart). The
+   * cursor moves only once the chain ends: `added_after` is exclusive, so moving it to a page's last
+   * `date_added` mid-chain skips the objects of the next page that share that date.
+   */
+  next: v.optional(v.pipe(v.string(), v.maxLength(4096))),
   /** MISP: event uuid → the timestamp (epoch ms) last ingested. */
   events: v.optional(v.record(v.string(), v.number()), {}),
 });

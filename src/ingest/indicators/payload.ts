@@ -3,7 +3,25 @@ import type { NormalizedItem } from "../item.ts";
 import { type LevelRule, levelFor } from "./level.ts";
 
 /** The `maxLength`s of ThreatPayloadSchema (src/protocol/message.ts). */
-const MAX = { source: 512, title: 4096, description: 65536, indicator: 4096 } as const;
+const MAX = {
+  source: 512,
+  title: 4096,
+  description: 65536,
+  indicator: 4096,
+  link: 4096,
+  tag: 256,
+  tags: 64,
+} as const;
+
+function httpLink(link: string | undefined): string | undefined {
+  if (link === undefined || link.length > MAX.link) return undefined;
+  try {
+    const u = new URL(link);
+    return u.protocol === "http:" || u.protocol === "https:" ? link : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface ThreatPayloadOptions {
   /** Who the intelligence is from: the feed's name or URL. */
@@ -35,7 +53,7 @@ function clamp01(n: number): number {
 /** A normalised item → the payload of a threat message, within the schema's limits. */
 export function toThreatPayload(item: NormalizedItem, options: ThreatPayloadOptions): ThreatPayload {
   const maxIndicators = options.maxIndicators ?? 1000;
-  return {
+  const payload: ThreatPayload = {
     threatLevel: levelFor(item, options.rules ?? [], options.defaultLevel ?? "info"),
     source: truncate(options.source, MAX.source),
     title: truncate(item.title, MAX.title),
@@ -45,6 +63,19 @@ export function toThreatPayload(item: NormalizedItem, options: ThreatPayloadOpti
     confidence: clamp01(item.confidence ?? options.confidence ?? 0.5),
     ttl: Number.isFinite(options.ttl) ? Math.max(0, Math.floor(options.ttl)) : 0,
   };
+  const link = httpLink(item.link);
+  if (link !== undefined) payload.link = link;
+  if (item.published !== undefined && Number.isFinite(item.published) && item.published >= 0) {
+    payload.published = Math.floor(item.published);
+  }
+  // A cut tag would be a different one: drop it, as indicators are.
+  const tags = (item.tags ?? []).filter((t) => t.length > 0 && t.length <= MAX.tag).slice(0, MAX.tags);
+  if (tags.length > 0) payload.tags = tags;
+  if (item.stix !== undefined && item.stix.id.length <= 256 && item.stix.modified.length <= 64) {
+    payload.stix = { id: item.stix.id, modified: item.stix.modified };
+  }
+  if (item.tlp !== undefined) payload.tlp = item.tlp;
+  return payload;
 }
 
 /** The message priority for a threat level; `info` travels as `low`. */

@@ -26,6 +26,7 @@ const AttributeSchema = v.looseObject({
   // MISP writes booleans; older exports and some tools write "1"/"0".
   to_ids: v.optional(v.union([v.boolean(), Scalar]), false),
   comment: v.optional(v.string()),
+  Tag: TagsSchema,
 });
 const EventSchema = v.object({
   Event: v.looseObject({
@@ -83,6 +84,19 @@ function tagNames(tags: readonly { name: string }[]): string[] {
   return [...new Set(tags.map((t) => t.name.trim()).filter((t) => t.length > 0))].slice(0, 50);
 }
 
+const TLP_ORDER = ["clear", "white", "green", "amber", "amber+strict", "red"] as const;
+
+/** The strictest `tlp:*` tag (an attribute's marking may be stricter than the event's). */
+function tlpOfTags(tags: readonly string[]): NormalizedItem["tlp"] {
+  let best = -1;
+  for (const t of tags) {
+    const m = /^tlp:\s*(.+)$/i.exec(t);
+    const i = m === null ? -1 : TLP_ORDER.indexOf(m[1]!.toLowerCase() as (typeof TLP_ORDER)[number]);
+    if (i > best) best = i;
+  }
+  return best < 0 ? undefined : TLP_ORDER[best];
+}
+
 function invalid(what: string, issue: v.BaseIssue<unknown>): TacError {
   return schemaError(what, issuePath(issue), issue.message);
 }
@@ -109,14 +123,19 @@ function isIds(a: Attribute): boolean {
 
 /** Composite types (`ip-dst|port`, `domain|ip`, `filename|sha256`) carry one value per part. */
 function attributeIndicators(a: Attribute): string[] {
-  const types = a.type.split("|");
+  // `malware-sample` is `filename|md5` under one name: its hash is the indicator.
+  const types = a.type === "malware-sample" ? ["filename", "md5"] : a.type.split("|");
   const values = String(a.value).split("|");
   const out: string[] = [];
   types.forEach((t, i) => {
     const kind = Object.hasOwn(ATTRIBUTE_TYPES, t) ? ATTRIBUTE_TYPES[t] : t === "ip" ? "any" : undefined;
     const value = values[i];
     if (kind === undefined || value === undefined) return;
-    const typed = kind === "any" ? classifyIndicator(value) : normalizeIndicator(kind, value);
+    let typed = kind === "any" ? classifyIndicator(value) : normalizeIndicator(kind, value);
+    // MISP `url` values often lack a scheme (`evil.example/gate.php`); the value still names the place.
+    if (typed === undefined && kind === "url" && !/^[a-z][a-z0-9+.-]*:/i.test(value.trim())) {
+      typed = normalizeIndicator("url", `http://${value.trim()}`) ?? classifyIndicator(value);
+    }
     if (typed !== undefined) out.push(typed);
   });
   return out;
@@ -129,11 +148,13 @@ export function parseMispEvent(bytes: Uint8Array): NormalizedItem[] {
   const e = r.output.Event;
   const attributes = [...e.Attribute, ...e.Object.flatMap((o) => o.Attribute)];
   const indicators = new Set<string>();
+  const attributeTags: { name: string }[] = [];
   let ids = 0;
   for (const a of attributes) {
     if (!isIds(a)) continue;
     ids++;
     for (const i of attributeIndicators(a)) indicators.add(i);
+    attributeTags.push(...a.Tag);
   }
   const facts = [
     e.Orgc?.name ? `Organisation: ${e.Orgc.name}` : "",
@@ -151,7 +172,9 @@ export function parseMispEvent(bytes: Uint8Array): NormalizedItem[] {
   if (published !== undefined) item.published = published;
   const level = levelOf(e.threat_level_id);
   if (level !== undefined) item.threatLevel = level;
-  const tags = tagNames(e.Tag);
+  const tags = tagNames([...e.Tag, ...attributeTags]);
   if (tags.length > 0) item.tags = tags;
+  const tlp = tlpOfTags(tags);
+  if (tlp !== undefined) item.tlp = tlp;
   return [item];
 }

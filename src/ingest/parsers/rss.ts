@@ -6,7 +6,7 @@ import { decodeFeedBytes } from "./charset.ts";
 import { coalesceEntityRuns } from "./entity-runs.ts";
 import { htmlToText } from "./html-text.ts";
 import { contentKey } from "./key.ts";
-import { assertNoEntityDeclarations } from "./xml-guard.ts";
+import { assertNoEntityDeclarations, assertRootClosed } from "./xml-guard.ts";
 
 export interface RssOptions {
   /** The HTTP Content-Type; its charset wins over the XML declaration. */
@@ -191,6 +191,7 @@ export function parseRss(bytes: Uint8Array, options: RssOptions = {}): Normalize
   if (kind === undefined) {
     throw TacError.validation(`not an RSS, RDF or Atom document (root element <${root.tagName}>)`);
   }
+  assertRootClosed(xml, root.tagName);
   const items: NormalizedItem[] = [];
   if (kind.format === "atom") {
     for (const entry of children(root, `${kind.prefix}entry`)) {

@@ -188,9 +188,38 @@ export function stixObjectsToItems(objects: readonly StixObject[]): NormalizedIt
     }
     const tags = tagsOf(o);
     if (tags.length > 0) item.tags = tags;
+    const modified = str(o.modified) ?? str(o.created);
+    if (modified !== undefined) item.stix = { id: o.id, modified };
+    const tlp = tlpOf(o, byId);
+    if (tlp !== undefined) item.tlp = tlp;
     items.push(item);
   }
   return items;
+}
+
+/** The TLP 1.0 marking definitions' fixed ids (STIX 2.1 §7.2.1.4), and TLP 2.0's by name. */
+const TLP_IDS: Record<string, NonNullable<NormalizedItem["tlp"]>> = {
+  "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": "white",
+  "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": "green",
+  "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": "amber",
+  "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "red",
+};
+const TLP_NAMES = new Set(["clear", "white", "green", "amber", "amber+strict", "red"]);
+
+/** The object's TLP: a well-known marking id, or a marking definition in the same bundle/page. */
+function tlpOf(o: StixObject, byId: ReadonlyMap<string, StixObject>): NormalizedItem["tlp"] {
+  for (const ref of strs(o.object_marking_refs)) {
+    const known = TLP_IDS[ref];
+    if (known !== undefined) return known;
+    const def = byId.get(ref);
+    const name = str(def?.name)?.toLowerCase().replace(/^tlp:/, "");
+    if (name !== undefined && TLP_NAMES.has(name)) return name as NonNullable<NormalizedItem["tlp"]>;
+    const tlp = (def?.definition as { tlp?: unknown } | undefined)?.tlp;
+    if (typeof tlp === "string" && TLP_NAMES.has(tlp.toLowerCase())) {
+      return tlp.toLowerCase() as NonNullable<NormalizedItem["tlp"]>;
+    }
+  }
+  return undefined;
 }
 
 /** Validates a list of STIX objects (from a bundle or a TAXII envelope); the error names the bad one. */

@@ -45,3 +45,29 @@ function checkDoctype(text: string, start: number): void {
     throw TacError.validation("XML documents with entity declarations (<!ENTITY) are refused");
   }
 }
+
+/**
+ * Refuses a document that stops before its root element closes. The XML parser is lenient: a feed cut
+ * by a dropped connection or a proxy's size limit parses as the items before the cut, and "ok, fewer
+ * items" would hide the loss of the rest. Only comments, processing instructions and whitespace may
+ * follow the root's end tag.
+ */
+export function assertRootClosed(text: string, rootTag: string): void {
+  let end = text.length;
+  for (;;) {
+    while (end > 0 && /\s/.test(text[end - 1]!)) end--;
+    if (text.endsWith("-->", end)) {
+      const open = text.lastIndexOf("<!--", end - 3);
+      if (open < 0) break;
+      end = open;
+    } else if (text.endsWith("?>", end)) {
+      const open = text.lastIndexOf("<?", end - 2);
+      if (open < 0) break;
+      end = open;
+    } else break;
+  }
+  const tail = text.slice(Math.max(0, end - rootTag.length - 64), end);
+  if (!new RegExp(`</${rootTag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*>$`).test(tail)) {
+    throw TacError.validation(`document is truncated: it ends before </${rootTag}>`);
+  }
+}

@@ -46,8 +46,12 @@ describe("polling real documents", () => {
     const n = await nodeWith(
       feeds({ id: "news.guardian", kind: "rss", name: "The Guardian", url: `${up.url}/guardian` }),
     );
+    const ingests: Array<{ byPriority?: readonly number[] }> = [];
+    n.node.events.on("ingest", (e) => ingests.push(e));
     const s1 = await n.plugin.pollNow("news.guardian");
     expect(s1.items).toBe(55);
+    // Counted by priority (critical, high, medium, low), else the metrics say priority="unknown".
+    expect(ingests.map((e) => e.byPriority)).toEqual([[0, 0, 0, 55]]);
     expect(s1.lastError).toBeNull();
     expect(s1.cursor.etag).toBe('"g1"');
     const msgs = await n.messages("news.guardian");
@@ -60,6 +64,12 @@ describe("polling real documents", () => {
     );
     expect(first.payload.threatLevel).toBe("info");
     expect(first.payload.ttl).toBe(7 * 24 * 3600);
+    // The item's own facts travel: something to click, its date (not "now"), its categories.
+    expect(first.payload.link).toBe(
+      "https://www.theguardian.com/us-news/2018/jan/31/donald-trump-state-of-the-union-address-unity-discord",
+    );
+    expect(first.payload.published).toBe(Date.parse("Wed, 31 Jan 2018 07:26:05 GMT"));
+    expect(first.payload.tags).toContain("Donald Trump");
     const s2 = await n.plugin.pollNow("news.guardian");
     expect(s2.notModified).toBe(1);
     expect(s2.items).toBe(55);
@@ -98,6 +108,7 @@ describe("polling real documents", () => {
     );
     expect((await n.plugin.pollNow("cisa.kev")).items).toBe(1404);
     const msgs = await n.messages("cisa.kev");
+    console.log("DBG", msgs.length, msgs.filter((m) => m.payload.threatLevel === "critical").length);
     const byKey = (cve: string) =>
       msgs.find((m) => (m.payload.indicators as string[]).includes(`cve:${cve}`))!;
     const git = byKey("CVE-2025-48384");
@@ -167,6 +178,26 @@ describe("hostile and broken sources", () => {
     expect(dlq[0]!.reason).toContain("<!ENTITY");
     // A parse failure says nothing about the server's health: the breaker stays closed.
     expect(ok.breaker?.state).toBe("closed");
+  });
+
+  test("a truncated document is an error, not ok with fewer items: cut XML", async () => {
+    const full = fixture("feeds", "input", "heise.atom");
+    // Cut after the first few entries: the XML parser alone would return them and report success.
+    const cut = full.slice(0, Math.floor(full.length / 2));
+    let body: BodyInit = cut;
+    up.route("/cut-atom", () => xml(body));
+    const n = await nodeWith(feeds({ id: "cut.atom", kind: "rss", url: `${up.url}/cut-atom` }));
+    const s1 = await n.plugin.pollNow("cut.atom");
+    expect(s1.lastError).toContain("truncated");
+    expect(s1.status).toBe("failing");
+    expect(s1.items).toBe(0);
+    const [entry] = n.plugin.dlq!.list({ limit: 5 }).entries;
+    expect(entry?.format).toBe("rss");
+    expect(entry?.reason).toContain("ends before </feed>");
+    body = full;
+    const s2 = await n.plugin.pollNow("cut.atom");
+    expect(s2.status).toBe("ok");
+    expect(s2.items).toBe(15);
   });
 
   test("a 50 MB body is refused at maxBytes and the next poll works", async () => {

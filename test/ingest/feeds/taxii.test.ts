@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { feedsPlugin, parseFeedsConfig } from "../../../src/ingest/feeds/mod.ts";
+import { TAXII_COLLECTION_ID, taxiiCollection } from "../../helpers/taxii.ts";
 import { fixture, startNode, startUpstream, type TestNode, type Upstream } from "./node.ts";
 
 interface StixObject {
@@ -131,12 +132,16 @@ describe("TAXII 2.1 polling", () => {
     const s1 = await n.plugin.pollNow("intel.taxii");
     expect(taxiiRequests().length).toBe(2);
     expect(taxiiRequests()[0]!.searchParams.get("added_after")).toBe("2024-12-31T00:00:00Z");
-    expect(s1.cursor.taxii).toBe(c.objects[99]!.added);
+    // Just before each page's last date (page 2 starts again at object 49): a shared date comes again.
+    const before = new Date(Date.parse(c.objects[98]!.added) - 1).toISOString();
+    expect(s1.cursor.taxii).toBe(before);
     const s2 = await n.plugin.pollNow("intel.taxii");
-    expect(taxiiRequests()[2]!.searchParams.get("added_after")).toBe(c.objects[99]!.added);
+    expect(taxiiRequests()[2]!.searchParams.get("added_after")).toBe(before);
     expect(s2.cursor.taxii).toBe(c.objects[154]!.added);
     expect(s2.items).toBe(64);
-    expect(s2.duplicates).toBe(0);
+    // The boundary objects asked for again are de-duplicated, not emitted twice.
+    expect(s2.duplicates).toBe(1);
+    expect((await n.messages("intel.taxii")).length).toBe(64);
   });
 
   test("a page that is not an envelope is dead-lettered and the cursor stays", async () => {
@@ -154,5 +159,78 @@ describe("TAXII 2.1 polling", () => {
     const [entry] = n.plugin.dlq!.list({ limit: 5 }).entries;
     expect(entry?.format).toBe("taxii");
     expect(entry?.path).toBe("more");
+  });
+});
+
+describe("TAXII cursor against the reference collection (default_data.json)", () => {
+  const ID = TAXII_COLLECTION_ID;
+  const path = `/api1/collections/${ID}/objects/`;
+  async function refNode(taxii: Record<string, unknown>, dataDir?: string): Promise<TestNode> {
+    const feeds = parseFeedsConfig({
+      feeds: [
+        { id: "ref.taxii", kind: "taxii", url: `${up.url}/api1/`, taxii: { collection: ID, ...taxii } },
+      ],
+    });
+    node = await startNode(
+      feedsPlugin({ feeds, schedule: false, sleep: async () => {} }),
+      dataDir === undefined ? {} : { dataDir },
+    );
+    return node;
+  }
+  const keys = async (n: TestNode) => (await n.messages("ref.taxii")).map((m) => `${m.payload.title}`).sort();
+
+  async function all(): Promise<string[]> {
+    const c = taxiiCollection();
+    up.route(path, (req) => c.serve(req));
+    const n = await refNode({});
+    await n.plugin.pollNow("ref.taxii");
+    const out = await keys(n);
+    await n.stop(true);
+    node = undefined;
+    return out;
+  }
+
+  for (const useNext of [true, false]) {
+    test(`limit 2, maxPages 1 (${useNext ? "next tokens" : "added_after only"}): nothing lost where a date_added is shared across pages`, async () => {
+      const expected = await all();
+      expect(expected.length).toBeGreaterThan(3);
+      const c = taxiiCollection();
+      c.useNext = useNext;
+      // The two malware versions share one date_added and straddle a page boundary at limit 2.
+      const shared = c.entries.filter((e) => e.added === "2017-01-27T13:49:59.997000Z");
+      expect(shared.length).toBe(2);
+      up.route(path, (req) => c.serve(req));
+      const n = await refNode({ limit: 2, maxPages: 1 });
+      for (let i = 0; i < 8; i++) {
+        const s = await n.plugin.pollNow("ref.taxii");
+        expect(s.lastError).toBeNull();
+      }
+      expect(await keys(n)).toEqual(expected);
+      // Each version is its own message and says which STIX object and version it is.
+      const versions = (await n.messages("ref.taxii"))
+        .map((m) => m.payload.stix as { id: string; modified: string })
+        .filter((x) => x.id === "indicator--6770298f-0fd8-471a-ab8c-1c658a46574e")
+        .map((x) => x.modified)
+        .sort();
+      expect(versions).toEqual([
+        "2016-11-03T12:30:59.000Z",
+        "2016-12-25T12:30:59.444Z",
+        "2017-01-27T13:49:53.935Z",
+      ]);
+    });
+  }
+
+  test("a restart mid-chain resumes from the saved next token, the cursor unmoved", async () => {
+    const expected = await all();
+    const c = taxiiCollection();
+    up.route(path, (req) => c.serve(req));
+    const a = await refNode({ limit: 2, maxPages: 1 });
+    await a.plugin.pollNow("ref.taxii");
+    await a.plugin.pollNow("ref.taxii");
+    const dir = a.dataDir;
+    await a.stop();
+    const b = await refNode({ limit: 2, maxPages: 1 }, dir);
+    for (let i = 0; i < 6; i++) expect((await b.plugin.pollNow("ref.taxii")).lastError).toBeNull();
+    expect(await keys(b)).toEqual(expected);
   });
 });

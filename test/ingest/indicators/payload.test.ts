@@ -75,3 +75,34 @@ describe("helpers", () => {
     expect(priorityForLevel("critical")).toBe("critical");
   });
 });
+
+describe("toThreatPayload keeps the item's facts", () => {
+  const item: NormalizedItem = {
+    key: "k",
+    title: "t",
+    description: "d",
+    indicators: [],
+    link: "https://example.com/a",
+    published: Date.parse("2016-05-01T00:00:00Z"),
+    tags: ["apt", "x".repeat(300)],
+    stix: { id: "indicator--1", modified: "2016-05-01T00:00:00.000Z" },
+    tlp: "amber",
+  };
+  test("link, published, tags, stix, tlp", () => {
+    const p = toThreatPayload(item, { source: "s", ttl: 60 });
+    expect(p.link).toBe("https://example.com/a");
+    expect(p.published).toBe(item.published!);
+    expect(p.tags).toEqual(["apt"]);
+    expect(p.stix).toEqual(item.stix);
+    expect(p.tlp).toBe("amber");
+    expect(v.safeParse(ThreatPayloadSchema, p).success).toBe(true);
+  });
+  test("a link that is not http(s) and a date that is not one are left out", () => {
+    const p = toThreatPayload(
+      { ...item, link: "javascript:alert(1)", published: Number.NaN },
+      { source: "s", ttl: 60 },
+    );
+    expect(p.link).toBeUndefined();
+    expect(p.published).toBeUndefined();
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { parseMispEvent, parseMispManifest } from "../../../src/ingest/parsers/misp.ts";
 import { TacError } from "../../../src/protocol/errors.ts";
 import { utf8 } from "./fixtures.ts";
@@ -184,6 +185,7 @@ describe("parseMispEvent", () => {
       published: 1_710_252_000_000,
       threatLevel: "high",
       tags: ["tlp:white", 'misp-galaxy:malpedia="Emotet"'],
+      tlp: "white",
     });
   });
 
@@ -207,5 +209,34 @@ describe("parseMispEvent", () => {
     expect(() => parseMispEvent(utf8('{"Event":{"uuid":"u","Attribute":[{"type":"ip-dst"}]}}'))).toThrow(
       "Event.Attribute[0].value",
     );
+  });
+});
+
+describe("MISP attributes keep what they carry (the CIRCL event, with attributes as MISP writes them)", () => {
+  const real = JSON.parse(
+    readFileSync(
+      `${import.meta.dir}/../../fixtures/threat/misp/57c4445b-c548-4654-af0b-4be3950d210f.json`,
+      "utf8",
+    ),
+  ) as { Event: { Attribute: Record<string, unknown>[] } };
+  test("malware-sample and filename|hash keep the hash; a url without a scheme stays; attribute tags travel", () => {
+    const e = structuredClone(real);
+    const md5 = "d41d8cd98f00b204e9800998ecf8427e";
+    e.Event.Attribute.push(
+      { type: "malware-sample", value: `3Z4wnG9603it23y.exe|${md5}`, to_ids: true },
+      {
+        type: "filename|sha1",
+        value: "a.exe|da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        to_ids: true,
+        Tag: [{ name: "tlp:amber" }],
+      },
+      { type: "url", value: "evil.example.com/gate.php", to_ids: true },
+    );
+    const [item] = parseMispEvent(utf8(JSON.stringify(e)));
+    expect(item!.indicators).toContain(`md5:${md5}`);
+    expect(item!.indicators).toContain("sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    expect(item!.indicators.some((i) => i.includes("evil.example.com"))).toBe(true);
+    expect(item!.tags).toContain("tlp:amber");
+    expect(item!.tlp).toBe("amber");
   });
 });

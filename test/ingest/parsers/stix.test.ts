@@ -214,3 +214,33 @@ describe("stix: objects", () => {
     expect(parseStixBundle(utf8('{"type":"bundle","id":"bundle--1"}'))).toEqual([]);
   });
 });
+
+describe("STIX facts kept on the item", () => {
+  test("object id + modified, and the TLP marking (well-known id or a definition on the page)", () => {
+    const base = {
+      type: "indicator",
+      spec_version: "2.1",
+      created: "2024-01-01T00:00:00.000Z",
+      modified: "2024-02-01T00:00:00.000Z",
+      name: "bad ip",
+      pattern: "[ipv4-addr:value = '203.0.113.9']",
+      pattern_type: "stix",
+      valid_from: "2024-01-01T00:00:00Z",
+    };
+    const items = stixObjectsToItems([
+      {
+        ...base,
+        id: "indicator--a",
+        object_marking_refs: ["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"],
+      },
+      { ...base, id: "indicator--b", object_marking_refs: ["marking-definition--x"] },
+      { type: "marking-definition", id: "marking-definition--x", name: "TLP:RED", definition_type: "tlp" },
+      { ...base, id: "indicator--c" },
+    ] as never);
+    const by = (id: string) => items.find((i) => i.key === id)!;
+    expect(by("indicator--a").stix).toEqual({ id: "indicator--a", modified: "2024-02-01T00:00:00.000Z" });
+    expect(by("indicator--a").tlp).toBe("amber");
+    expect(by("indicator--b").tlp).toBe("red");
+    expect(by("indicator--c").tlp).toBeUndefined();
+  });
+});
