@@ -36,6 +36,11 @@ export interface Plugin {
   routes?(app: Hono, ctx: NodeContext): void;
   /** Start background work once the journal is open (pollers, timers). */
   start?(ctx: NodeContext): Promise<void> | void;
+  /**
+   * Fields this plugin adds to the `/ready` body (e.g. `lease: "unavailable: …"`): what an operator must
+   * see about a part that cannot work, without failing readiness for the rest of the node.
+   */
+  readiness?(): Record<string, string>;
   /** Stop background work; called on shutdown before the journal closes. */
   stop?(): Promise<void> | void;
 }

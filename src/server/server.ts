@@ -99,6 +99,7 @@ export class Tacstream {
       access,
       events: this.events,
       status: () => this.status(),
+      readiness: () => Object.assign({}, ...this.#plugins.map((p) => p.readiness?.() ?? {})),
       logger: log,
       ...(opts.parseJson === undefined ? {} : { parseJson: opts.parseJson }),
       maxPayload: opts.config.MAX_PAYLOAD,

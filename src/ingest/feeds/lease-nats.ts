@@ -31,6 +31,7 @@ export class NatsLease implements FeedLease {
   #opening: Promise<KvLease | undefined> | undefined;
   #lastAttempt = Number.NEGATIVE_INFINITY;
   #closed = false;
+  #failure: string | undefined;
 
   constructor(options: NatsLeaseOptions) {
     this.#o = options;
@@ -39,6 +40,15 @@ export class NatsLease implements FeedLease {
   /** The connection, once open (tests close it to play a node that lost NATS). */
   get connection(): NatsConnection | undefined {
     return this.#connection;
+  }
+
+  /**
+   * For `/ready`: "nats-kv" once the lease works, "unavailable: <why>" while it cannot (NATS refused
+   * the credentials, no JetStream for the KV bucket…): every node then stands by and no feed is polled.
+   */
+  get state(): string {
+    if (this.#lease !== undefined) return "nats-kv";
+    return this.#failure === undefined ? "connecting" : `unavailable: ${this.#failure}`;
   }
 
   async acquire(feedId: string, ttlMs: number): Promise<boolean> {
@@ -109,9 +119,11 @@ export class NatsLease implements FeedLease {
         return undefined;
       }
       this.#connection = nc;
+      this.#failure = undefined;
       this.#lease = new KvLease(kv, this.#o.owner, this.#o.now === undefined ? {} : { now: this.#o.now });
       return this.#lease;
     } catch (err) {
+      this.#failure = err instanceof Error ? err.message : String(err);
       this.#o.onError?.(err);
       await nc?.close().catch(() => undefined);
       return undefined;

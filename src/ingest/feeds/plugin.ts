@@ -101,6 +101,11 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
     get lease() {
       return lease;
     },
+    readiness(): Record<string, string> {
+      if (lease === undefined) return {};
+      if (lease === LOCAL_LEASE) return { lease: "none" };
+      return { lease: lease instanceof NatsLease ? lease.state : "custom" };
+    },
     routes(app: Hono, ctx: NodeContext) {
       mountFeedRoutes(app, ctx, started, opts);
       mountDlqRoutes(app, ctx, {

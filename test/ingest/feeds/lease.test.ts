@@ -179,3 +179,47 @@ describe("on a NATS server that wants credentials", () => {
     expect(node.plugin.statuses()[0]!.leaseHolder).toBe("auth-node");
   });
 });
+
+describe("a lease that cannot work", () => {
+  let denyKv: NatsServer;
+  let node: TestNode | undefined;
+  beforeAll(async () => {
+    // The journal's stream is allowed, the lease's KV bucket is not: the node serves, no feed is polled.
+    denyKv = await startNatsServer({
+      extraConfig:
+        'authorization { users: [ { user: "tac", password: "s3cret-pass", permissions: { publish: { allow: ">", deny: ["$JS.API.STREAM.*.KV_tacstream_feed_leases"] } } } ] }',
+    });
+  });
+  afterAll(async () => {
+    await node?.stop(true);
+    await denyKv.stop();
+  });
+
+  test("/ready says lease: unavailable with the reason, instead of every node silently standing by", async () => {
+    node = await startNode(
+      feedsPlugin({
+        feeds: parseFeedsConfig({
+          feeds: [{ id: "news.nolease", kind: "rss", url: `${up.url}/feed`, interval: 1 }],
+        }),
+        nodeName: "nolease-node",
+        startSpreadMs: 0,
+        sleep: async () => {},
+      }),
+      {
+        env: { NATS_URL: denyKv.url, NATS_STREAM: "NOLEASE", NATS_USER: "tac", NATS_PASSWORD: "s3cret-pass" },
+      },
+    );
+    const t0 = Date.now();
+    for (;;) {
+      const body = (await (await fetch(`${node.url}/ready`)).json()) as { ready: boolean; lease?: string };
+      if (body.lease?.startsWith("unavailable: ")) {
+        expect(body.ready).toBe(true);
+        expect(body.lease).toMatch(/permission/i);
+        break;
+      }
+      if (Date.now() - t0 > 8_000) throw new Error(`lease never reported: ${JSON.stringify(body)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(node.plugin.statuses()[0]!.polls).toBe(0);
+  });
+});
