@@ -1,3 +1,4 @@
+import type { NatsConnection } from "@nats-io/transport-node";
 import { type Config, loadConfig } from "../config/config.ts";
 import { EncryptedJournal } from "../journal/encrypted.ts";
 import type { Journal } from "../journal/journal.ts";
@@ -17,6 +18,11 @@ export interface BootedNode {
   node: Tacstream;
   journal: Journal;
   security: Security;
+}
+
+/** What the JetStream journal offers the node, named here so the boot path does not import NATS code. */
+interface SharesConnection {
+  readonly connection: NatsConnection | undefined;
 }
 
 /**
@@ -56,6 +62,7 @@ export async function bootNode(
     parseJson: (text) => parseJsonSafe(text, { forbiddenKeys: "reject" }),
     ...(audit === undefined ? {} : { audit: (e: AuditEvent) => audit.log(e) }),
     ...(security.cipher === undefined ? {} : { cipher: security.cipher }),
+    ...(base.kind === "jetstream" ? { nats: () => (base as unknown as SharesConnection).connection } : {}),
     plugins: opts.plugins?.(config) ?? [],
   });
   return { config, log, node, journal, security };

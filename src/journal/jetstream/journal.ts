@@ -97,6 +97,15 @@ export class JetStreamJournal implements Journal {
     await this.link.close();
   }
 
+  /**
+   * The node's one NATS connection, for the other parts of the node that talk to NATS (the feed lease):
+   * one connection, one set of credentials. Undefined while it is not connected, so they fail fast (a
+   * lease holder that lost NATS must stop polling at once) rather than wait out a request timeout.
+   */
+  get connection(): NatsConnection | undefined {
+    return this.closed || !this.link.connected ? undefined : this.link.nc;
+  }
+
   status(): JournalStatus {
     if (this.closed) return { ready: false, reason: "journal closed" };
     if (!this.link.connected) return { ready: false, reason: this.link.reason };
