@@ -147,7 +147,7 @@ describe("JetStreamJournal on one server", () => {
       expect(m.frame.subarray(0, 8)).toEqual(original.subarray(0, 8));
     }
     const stored = await (await jetstreamManager(nc)).streams.getMessage(`S${streamNo}`, { seq: 3 });
-    expect(stored?.header.get("Nats-Msg-Id")).toBe(batch[2]!.id);
+    expect(stored?.header.get("Nats-Msg-Id")).toBe(`alpha/${batch[2]!.id}`);
     // Priority lives in the frame (byte 4) only: no header per message for it.
     expect(stored?.header.get("Tac-Priority")).toBe("");
     expect(stored?.data).toEqual(batch[2]!.frame);
