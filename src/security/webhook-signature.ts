@@ -1,6 +1,7 @@
 import { LruMap } from "../resilience/lru.ts";
 import type { Now } from "../resilience/types.ts";
 import { asBufferSource, concatBytes, fromHex, timingSafeEqual, toHex } from "./bytes.ts";
+import { WEBHOOK_TOLERANCE_SEC } from "./replay-window.ts";
 import { AuthError } from "./token-error.ts";
 
 /**
@@ -94,7 +95,7 @@ export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookV
   const keys = Promise.all(options.secrets.map(hmacKey));
   // An import failure surfaces on the first verify; until then it must not be an unhandled rejection.
   keys.catch(() => {});
-  const toleranceMs = (options.toleranceSec ?? 300) * 1000;
+  const toleranceMs = (options.toleranceSec ?? WEBHOOK_TOLERANCE_SEC) * 1000;
   const allowGithub = options.allowGithub ?? true;
   // Signature (under the first secret) → when it leaves the window and can no longer be replayed anyway.
   const seen = new LruMap<string, number>(options.replayCacheSize ?? 50_000);
