@@ -202,6 +202,17 @@ describe("signed webhooks", () => {
     expect((await hook(body.replace("threat 1", "threat 2"), fresh)).status).toBe(401);
     expect(await stored("hooks.github")).toBe(1);
   });
+
+  test("attack: the signature is checked on the raw bytes, not the decoded text (BOM kept)", async () => {
+    const raw = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(JSON.stringify(threat(3)))]);
+    const sig = await signWebhook(HOOK_SECRET, raw, Math.floor(Date.now() / 1000), HOOK_PATH);
+    const res = await fetch(`${srv.url}${HOOK_PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-tacstream-signature": sig },
+      body: raw,
+    });
+    expect(res.status).toBe(202);
+  });
 });
 
 describe("refusals are counted", () => {
