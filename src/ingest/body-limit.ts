@@ -12,14 +12,19 @@ export function checkDeclaredLength(req: Request, maxSize: number): void {
   }
 }
 
+/** As readBytesLimited, then decoded as UTF-8 text (invalid UTF-8 is a 400, never U+FFFD). */
+export async function readBodyLimited(req: Request, maxSize: number): Promise<string> {
+  return decodeBody(await readBytesLimited(req, maxSize));
+}
+
 /**
- * Reads a request body as UTF-8 text (invalid UTF-8 is a 400, never U+FFFD), refusing it (413) as soon as more than `maxSize` bytes arrived.
+ * Reads a request body's raw bytes (what a webhook signature covers), refusing it (413) as soon as more than `maxSize` bytes arrived.
  * Called only once the caller is authorised, so an unauthenticated client cannot make the node buffer
  * a megabyte (Hono's bodyLimit buffers a chunked body before the handler runs).
  */
-export async function readBodyLimited(req: Request, maxSize: number): Promise<string> {
+export async function readBytesLimited(req: Request, maxSize: number): Promise<Uint8Array> {
   checkDeclaredLength(req, maxSize);
-  if (req.body === null) return "";
+  if (req.body === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = req.body.getReader();
@@ -33,5 +38,5 @@ export async function readBodyLimited(req: Request, maxSize: number): Promise<st
     }
     chunks.push(value);
   }
-  return decodeBody(Buffer.concat(chunks, size));
+  return new Uint8Array(Buffer.concat(chunks, size));
 }

@@ -5,8 +5,8 @@ import { FeedIdSchema, PRIORITIES } from "../protocol/message.ts";
 import type { AdmissionController } from "../resilience/admission.ts";
 import type { AccessControl } from "../server/access.ts";
 import type { EventBus } from "../server/events.ts";
-import { parseIngestBody } from "./body.ts";
-import { checkDeclaredLength, readBodyLimited } from "./body-limit.ts";
+import { decodeBody, parseIngestBody } from "./body.ts";
+import { checkDeclaredLength, readBytesLimited } from "./body-limit.ts";
 import type { Ingestor } from "./ingestor.ts";
 
 export interface IngestRouteDeps {
@@ -71,13 +71,14 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono {
         address ??= deps.clientIp?.(c.req.raw) ?? "";
         return address;
       };
-      let read: Promise<string> | undefined;
+      let read: Promise<Uint8Array> | undefined;
       const body = () => {
-        read ??= readBodyLimited(c.req.raw, deps.maxPayload);
+        read ??= readBytesLimited(c.req.raw, deps.maxPayload);
         return read;
       };
       const { caller, grant } = await deps.access.authorizePublish(c.req.raw, feedId, body, ip);
-      const text = await body();
+      // Decoded only after the signature check on the raw bytes.
+      const text = decodeBody(await body());
       const messages = parseIngestBody(text, deps.maxBatch, parseJson);
       const t0 = performance.now();
       try {

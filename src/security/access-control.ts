@@ -135,7 +135,7 @@ export async function createSecurity(
       const webhook = webhooks.get(feedId);
       if (webhook !== undefined) {
         try {
-          await webhook.verify(req.headers, await body());
+          await webhook.verify(req.headers, await body(), new URL(req.url).pathname);
         } catch (err) {
           // The route the request came by (/v1/feeds/… or /v1/webhooks/…), as for every other refusal.
           return reject(err, ip(), new URL(req.url).pathname);

@@ -1,9 +1,13 @@
 import { LruMap } from "../resilience/lru.ts";
 import type { Now } from "../resilience/types.ts";
 import { asBufferSource, concatBytes, fromHex, timingSafeEqual, toHex } from "./bytes.ts";
+import { WEBHOOK_TOLERANCE_SEC } from "./replay-window.ts";
 import { AuthError } from "./token-error.ts";
 
-/** `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` — tacstream's own scheme. */
+/**
+ * `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<path>.<raw body>")>` — tacstream's own scheme. The
+ * path binds the signature to one feed, so feeds sharing a secret cannot replay each other's deliveries.
+ */
 export const SIGNATURE_HEADER = "x-tacstream-signature";
 /** `sha256=<hex HMAC-SHA256(secret, raw body)>` — GitHub's scheme, accepted as is. */
 export const GITHUB_SIGNATURE_HEADER = "x-hub-signature-256";
@@ -39,8 +43,14 @@ export interface WebhookVerifier {
    * @param body - the raw request body exactly as received: a re-serialised JSON body would not match.
    * @throws AuthError (UNAUTHORIZED) with reason "missing", "malformed", "expired" (timestamp outside
    *   the window), "bad_signature" or "replay".
+   * @param path - the request's URL path, bound into the tacstream scheme (GitHub's cannot bind it: there
+   *   the per-feed secret is what ties a delivery to its feed).
    */
-  verify(headers: { get(name: string): string | null }, body: Uint8Array | string): Promise<VerifiedWebhook>;
+  verify(
+    headers: { get(name: string): string | null },
+    body: Uint8Array | string,
+    path?: string,
+  ): Promise<VerifiedWebhook>;
 }
 
 const encoder = new TextEncoder();
@@ -85,7 +95,7 @@ export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookV
   const keys = Promise.all(options.secrets.map(hmacKey));
   // An import failure surfaces on the first verify; until then it must not be an unhandled rejection.
   keys.catch(() => {});
-  const toleranceMs = (options.toleranceSec ?? 300) * 1000;
+  const toleranceMs = (options.toleranceSec ?? WEBHOOK_TOLERANCE_SEC) * 1000;
   const allowGithub = options.allowGithub ?? true;
   // Signature (under the first secret) → when it leaves the window and can no longer be replayed anyway.
   const seen = new LruMap<string, number>(options.replayCacheSize ?? 50_000);
@@ -106,7 +116,7 @@ export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookV
   }
 
   return {
-    async verify(headers, body) {
+    async verify(headers, body, path = "") {
       const raw = typeof body === "string" ? encoder.encode(body) : body;
       const ours = headers.get(SIGNATURE_HEADER);
       if (ours !== null) {
@@ -114,7 +124,7 @@ export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookV
         if (Math.abs(options.now() - t * 1000) > toleranceMs) {
           throw new AuthError("expired", `signature timestamp outside the ${toleranceMs / 1000} s window`);
         }
-        const { secretIndex, replayKey } = await check(concatBytes(encoder.encode(`${t}.`), raw), signatures);
+        const { secretIndex, replayKey } = await check(signedMaterial(t, path, raw), signatures);
         if (secretIndex < 0) throw new AuthError("bad_signature", "webhook signature does not match");
         // Checked after the awaits, in one synchronous step, so two concurrent copies cannot both pass.
         const now = options.now();
@@ -137,17 +147,23 @@ export function createWebhookVerifier(options: WebhookVerifierOptions): WebhookV
   };
 }
 
+function signedMaterial(t: number, path: string, raw: Uint8Array): Uint8Array<ArrayBuffer> {
+  return concatBytes(encoder.encode(`${t}.${path}.`), raw);
+}
+
 /**
- * The `X-Tacstream-Signature` value for `body` at unix time `t` (seconds) — for clients and tests.
+ * The `X-Tacstream-Signature` value for `body` POSTed to `path` (e.g. `/v1/feeds/<id>/messages`) at unix
+ * time `t` (seconds) — for clients and tests.
  * @example `curl -H "X-Tacstream-Signature: $(…)" --data-binary @body.json …` (see docs/security.md)
  */
 export async function signWebhook(
   secret: string | Uint8Array,
   body: Uint8Array | string,
   t: number,
+  path = "",
 ): Promise<string> {
   const raw = typeof body === "string" ? encoder.encode(body) : body;
-  const mac = await hmac(await hmacKey(secret), concatBytes(encoder.encode(`${t}.`), raw));
+  const mac = await hmac(await hmacKey(secret), signedMaterial(t, path, raw));
   return `t=${t},v1=${toHex(mac)}`;
 }
 

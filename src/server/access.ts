@@ -18,13 +18,13 @@ export interface AccessControl {
    * May this request publish to `feedId`? A feed with webhook secrets takes a valid signature over the
    * raw body instead of a token. Throws UNAUTHORIZED / FORBIDDEN; returns the grant used (for audit).
    * `ip` is asked for only when a refusal is logged: looking the address up has a cost on every request.
-   * `body` is read only for a webhook feed (the signature covers it): a token is checked before any
+   * `body` (raw bytes: the signature covers them, not a decoded text) is read only for a webhook feed: a token is checked before any
    * byte of an unauthenticated body is read.
    */
   authorizePublish(
     req: Request,
     feedId: string,
-    body: () => Promise<string>,
+    body: () => Promise<Uint8Array>,
     ip: () => string,
   ): Promise<{ caller: Caller; grant: string }>;
   /**

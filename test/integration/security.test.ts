@@ -182,8 +182,9 @@ describe("edges", () => {
 });
 
 describe("signed webhooks", () => {
+  const HOOK_PATH = "/v1/feeds/hooks.github/messages";
   const hook = (body: string, sig: string) =>
-    fetch(`${srv.url}/v1/feeds/hooks.github/messages`, {
+    fetch(`${srv.url}${HOOK_PATH}`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-tacstream-signature": sig },
       body,
@@ -192,14 +193,25 @@ describe("signed webhooks", () => {
   test("valid once; replayed, old, or altered after signing: 401", async () => {
     const body = JSON.stringify(threat(1));
     const now = Math.floor(Date.now() / 1000);
-    const sig = await signWebhook(HOOK_SECRET, body, now);
+    const sig = await signWebhook(HOOK_SECRET, body, now, HOOK_PATH);
     expect((await hook(body, sig)).status).toBe(202);
     expect((await hook(body, sig)).status).toBe(401);
-    const old = await signWebhook(HOOK_SECRET, body, now - 3600);
+    const old = await signWebhook(HOOK_SECRET, body, now - 3600, HOOK_PATH);
     expect((await hook(body, old)).status).toBe(401);
-    const fresh = await signWebhook(HOOK_SECRET, body, now + 1);
+    const fresh = await signWebhook(HOOK_SECRET, body, now + 1, HOOK_PATH);
     expect((await hook(body.replace("threat 1", "threat 2"), fresh)).status).toBe(401);
     expect(await stored("hooks.github")).toBe(1);
+  });
+
+  test("attack: the signature is checked on the raw bytes, not the decoded text (BOM kept)", async () => {
+    const raw = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(JSON.stringify(threat(3)))]);
+    const sig = await signWebhook(HOOK_SECRET, raw, Math.floor(Date.now() / 1000), HOOK_PATH);
+    const res = await fetch(`${srv.url}${HOOK_PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-tacstream-signature": sig },
+      body: raw,
+    });
+    expect(res.status).toBe(202);
   });
 });
 

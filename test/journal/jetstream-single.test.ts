@@ -107,7 +107,7 @@ describe("JetStreamJournal on one server", () => {
     expect(info.config.max_msgs).toBe(1000);
     expect(info.config.max_age).toBe(3_600_000 * 1e6);
     expect(info.config.max_bytes).toBe(1 << 20);
-    expect(info.config.duplicate_window).toBe(120_000 * 1e6);
+    expect(info.config.duplicate_window).toBe(600_000 * 1e6);
   });
 
   test("updates a stream whose retention differs, keeping its epoch", async () => {

@@ -18,7 +18,7 @@ describe("jetstream stream config (pure)", () => {
       max_msgs: -1,
       max_bytes: -1,
       max_age: 86_400_000 * 1e6,
-      duplicate_window: 120_000 * 1e6,
+      duplicate_window: 600_000 * 1e6,
     });
   });
 

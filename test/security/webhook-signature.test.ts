@@ -25,12 +25,13 @@ async function reason(p: Promise<unknown>): Promise<string> {
 }
 
 describe("signWebhook", () => {
-  test('is HMAC-SHA256(secret, t + "." + body) in hex — the same as node:crypto and the openssl recipe', async () => {
-    const expected = createHmac("sha256", "s3cret").update(`${T}.${BODY}`).digest("hex");
-    expect(await signWebhook("s3cret", BODY, T)).toBe(`t=${T},v1=${expected}`);
-    // docs/security.md: printf '%s.%s' "$t" "$body" | openssl dgst -sha256 -hmac "$secret" -r
+  test('is HMAC-SHA256(secret, t + "." + path + "." + body) in hex — as node:crypto and the openssl recipe', async () => {
+    const path = "/v1/feeds/hooks.a/messages";
+    const expected = createHmac("sha256", "s3cret").update(`${T}.${path}.${BODY}`).digest("hex");
+    expect(await signWebhook("s3cret", BODY, T, path)).toBe(`t=${T},v1=${expected}`);
+    // docs/security.md: printf '%s.%s.%s' "$t" "$path" "$body" | openssl dgst -sha256 -hmac "$secret" -r
     const viaOpenssl = execFileSync("openssl", ["dgst", "-sha256", "-hmac", "s3cret", "-r"], {
-      input: `${T}.${BODY}`,
+      input: `${T}.${path}.${BODY}`,
     })
       .toString()
       .split(" ")[0];
@@ -52,6 +53,16 @@ describe("createWebhookVerifier", () => {
       secretIndex: 0,
       timestamp: T,
     });
+  });
+
+  test("attack: a signature for feed A's path is refused on feed B, even under a shared secret", async () => {
+    const a = "/v1/feeds/hooks.a/messages";
+    const b = "/v1/feeds/hooks.b/messages";
+    const sig = headers({ [SIGNATURE_HEADER]: await signWebhook("shared", BODY, T, a) });
+    const feedB = createWebhookVerifier({ secrets: ["shared"], now });
+    expect(await reason(feedB.verify(sig, BODY, b))).toBe("bad_signature");
+    const feedA = createWebhookVerifier({ secrets: ["shared"], now });
+    expect(await reason(feedA.verify(sig, BODY, a))).toBe("accepted");
   });
 
   test("the window is ±5 minutes by default", async () => {

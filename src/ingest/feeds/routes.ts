@@ -95,13 +95,14 @@ export function mountFeedRoutes(
       }
       const ip = clientIp(c, ctx);
       const body = new Uint8Array(await c.req.arrayBuffer());
-      const text = decodeBody(body);
       const published = await ctx.access.authorizePublish(
         c.req.raw,
         feedId,
-        async () => text,
+        async () => body,
         () => ip,
       );
+      // Decoded only after the signature check on the raw bytes.
+      decodeBody(body);
       // After authentication, so nobody without rights can use up a source's allowance.
       const r = sourceLimiter(feedId, feed.rateLimit).tryAcquire(feedId);
       if (!r.ok) throw rateLimited("per source", r.retryAfterMs);

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { TacError } from "../../protocol/errors.ts";
 import { issuePath } from "../../protocol/message.ts";
+import { REPLAY_WINDOW_MS } from "../../security/replay-window.ts";
 import type { Retention } from "../journal.ts";
 import { NO_RETENTION } from "./retention.ts";
 
@@ -31,7 +32,7 @@ export interface EmbeddedJournalOptions {
   retentionCheckMs?: number;
   /** Bytes of recent frames kept in memory for replays (default 64 MiB; 0 disables the cache). */
   cacheBytes?: number;
-  /** How long a message id is remembered for de-duplication (default 120 s; 0 disables it). */
+  /** How long a message id is remembered for de-duplication (default 600 s = the webhook replay window; 0 disables it). */
   dedupWindowMs?: number;
   /** At most this many ids are remembered (default 100,000). */
   dedupMaxIds?: number;
@@ -71,7 +72,7 @@ const OptionsSchema = v.strictObject({
   retention: v.optional(RetentionSchema, {}),
   retentionCheckMs: v.optional(count(10, 24 * 3600_000), 60_000),
   cacheBytes: v.optional(count(0, 64 * 1024 * MiB), 64 * MiB),
-  dedupWindowMs: v.optional(count(0, 7 * 24 * 3600_000), 120_000),
+  dedupWindowMs: v.optional(count(0, 7 * 24 * 3600_000), REPLAY_WINDOW_MS),
   dedupMaxIds: v.optional(count(1, 10_000_000), 100_000),
   now: v.optional(v.custom<() => number>((f) => typeof f === "function", "now must be a function")),
   logger: v.optional(

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { TacError } from "../../protocol/errors.ts";
+import { REPLAY_WINDOW_MS } from "../../security/replay-window.ts";
 import type { Retention } from "../journal.ts";
 
 /** The part of the project's `Logger` the journal uses; `console` fits too. */
@@ -18,7 +19,7 @@ export interface JetStreamJournalOptions {
   /** Stream replicas (1 = no redundancy; 3 survives one lost server). Default 1. */
   replicas?: number;
   retention?: Partial<Retention>;
-  /** `Nats-Msg-Id` de-duplication window. Default 120 000 (2 min), capped at `retention.maxAgeMs`. */
+  /** `Nats-Msg-Id` de-duplication window. Default 600 000 (10 min, the webhook replay window), capped at `retention.maxAgeMs`. */
   duplicateWindowMs?: number;
   /** Connection name shown by the server (`nats server report connections`). */
   name?: string;
@@ -77,7 +78,7 @@ const OptionsSchema = v.object({
     }),
     {},
   ),
-  duplicateWindowMs: v.optional(positiveMs, 120_000),
+  duplicateWindowMs: v.optional(positiveMs, REPLAY_WINDOW_MS),
   name: v.optional(v.string(), "tacstream"),
   reconnectTimeWaitMs: v.optional(count, 1_000),
   reconnectJitterMs: v.optional(count, 500),
