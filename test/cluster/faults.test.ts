@@ -106,7 +106,7 @@ test("R3: one of three NATS servers killed under load loses no acknowledged mess
     running = false;
     await producer;
     const stored = new Map<number, string>();
-    const readDeadline = Date.now() + 20_000;
+    const readDeadline = Date.now() + 35_000;
     for (let since = 0; ; ) {
       const res = await fetch(`${srv.url}/v1/feeds/r3/messages?since=${since}&limit=5000`);
       const text = await res.text();
