@@ -1,4 +1,3 @@
-import type { NatsConnection } from "@nats-io/transport-node";
 import { type Config, configWarnings, loadConfig } from "../config/config.ts";
 import { DataDirLockedError } from "../journal/embedded/lock.ts";
 import { EncryptedJournal } from "../journal/encrypted.ts";
@@ -24,11 +23,6 @@ export interface BootedNode {
 /** The node cannot start as configured (its DATA_DIR cannot be written): one line, exit 1. */
 export class StartupError extends Error {
   override readonly name = "StartupError";
-}
-
-/** What the JetStream journal offers the node, named here so the boot path does not import NATS code. */
-interface SharesConnection {
-  readonly connection: NatsConnection | undefined;
 }
 
 /**
@@ -81,7 +75,6 @@ export async function bootNode(
     parseJson: (text) => parseJsonSafe(text, { forbiddenKeys: "reject" }),
     ...(audit === undefined ? {} : { audit: (e: AuditEvent) => audit.log(e) }),
     ...(security.cipher === undefined ? {} : { cipher: security.cipher }),
-    ...(base.kind === "jetstream" ? { nats: () => (base as unknown as SharesConnection).connection } : {}),
     plugins: opts.plugins?.(config) ?? [],
   });
   return { config, log, node, journal, security };

@@ -1,4 +1,3 @@
-import type { NatsConnection } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import type { Config } from "../config/config.ts";
 import { Hub, type HubOptions } from "../hub/hub.ts";
@@ -29,8 +28,6 @@ export interface TacstreamOptions {
   audit?: (event: AuditEvent) => void;
   /** ENCRYPTION_KEYS' cipher, for plugins that write files of their own (the DLQ). */
   cipher?: PayloadCipher;
-  /** The journal's NATS connection, shared with the plugins (see NodeContext.nats). */
-  nats?: () => NatsConnection | undefined;
   plugins?: Plugin[];
   /** The node's event bus, when the caller wired listeners (security, audit) before the node existed. */
   events?: EventBus;
@@ -96,7 +93,6 @@ export class Tacstream {
       clientIp: (req) => opts.clientIp?.(req) ?? "",
       audit: opts.audit ?? (() => {}),
       ...(opts.cipher === undefined ? {} : { cipher: opts.cipher }),
-      ...(opts.nats === undefined ? {} : { nats: opts.nats }),
     };
     const deps = {
       journal: opts.journal,
@@ -105,7 +101,6 @@ export class Tacstream {
       access,
       events: this.events,
       status: () => this.status(),
-      readiness: () => Object.assign({}, ...this.#plugins.map((p) => p.readiness?.() ?? {})),
       logger: log,
       ...(opts.parseJson === undefined ? {} : { parseJson: opts.parseJson }),
       maxPayload: opts.config.MAX_PAYLOAD,

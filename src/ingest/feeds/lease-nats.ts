@@ -13,11 +13,6 @@ export interface NatsLeaseOptions {
   /** Least time between two first-connect attempts (default 5,000 ms). */
   retryMs?: number;
   onError?: (err: unknown) => void;
-  /**
-   * The node's own NATS connection (the journal's): used instead of dialling one, and never closed here.
-   * It is read on each use, since the journal replaces it when the client gives up on one.
-   */
-  connection?: () => NatsConnection | undefined;
   /** The node's NATS credentials (NATS_USER / NATS_PASSWORD / NATS_TOKEN), the journal's own. */
   auth?: { user?: string; pass?: string; token?: string };
 }
@@ -25,7 +20,7 @@ export interface NatsLeaseOptions {
 export const LEASE_BUCKET = "tacstream_feed_leases";
 
 /**
- * The KV lease, on the node's NATS connection when it is given (`connection`), else on its own. Opens on
+ * The KV lease on its own NATS connection (the journal's is not reachable from a plugin). Connects on
  * first use and again, at most every `retryMs`, until NATS answers; after that the client's own
  * reconnect loop keeps it up. While there is no connection every `acquire` is false: no lease, no poll.
  */
@@ -36,7 +31,6 @@ export class NatsLease implements FeedLease {
   #opening: Promise<KvLease | undefined> | undefined;
   #lastAttempt = Number.NEGATIVE_INFINITY;
   #closed = false;
-  #failure: string | undefined;
 
   constructor(options: NatsLeaseOptions) {
     this.#o = options;
@@ -45,15 +39,6 @@ export class NatsLease implements FeedLease {
   /** The connection, once open (tests close it to play a node that lost NATS). */
   get connection(): NatsConnection | undefined {
     return this.#connection;
-  }
-
-  /**
-   * For `/ready`: "nats-kv" once the lease works, "unavailable: <why>" while it cannot (NATS refused
-   * the credentials, no JetStream for the KV bucket…): every node then stands by and no feed is polled.
-   */
-  get state(): string {
-    if (this.#lease !== undefined) return "nats-kv";
-    return this.#failure === undefined ? "connecting" : `unavailable: ${this.#failure}`;
   }
 
   async acquire(feedId: string, ttlMs: number): Promise<boolean> {
@@ -88,20 +73,10 @@ export class NatsLease implements FeedLease {
     const nc = this.#connection;
     this.#connection = undefined;
     this.#lease = undefined;
-    // The node's connection belongs to the journal, which closes it after the plugins stopped.
-    if (nc !== undefined && this.#o.connection === undefined && !nc.isClosed()) await nc.close();
+    if (nc !== undefined && !nc.isClosed()) await nc.close();
   }
 
   #ensure(): Promise<KvLease | undefined> {
-    // The node's connection was replaced (the old one closed for good): the KV handle died with it.
-    if (
-      this.#lease !== undefined &&
-      this.#o.connection !== undefined &&
-      this.#o.connection() !== this.#connection
-    ) {
-      this.#lease = undefined;
-      this.#connection = undefined;
-    }
     if (this.#lease !== undefined) return Promise.resolve(this.#lease);
     if (this.#opening !== undefined) return this.#opening;
     const now = (this.#o.now ?? Date.now)();
@@ -115,37 +90,30 @@ export class NatsLease implements FeedLease {
   }
 
   async #open(): Promise<KvLease | undefined> {
-    const shared = this.#o.connection;
     let nc: NatsConnection | undefined;
     try {
-      if (shared !== undefined) {
-        nc = shared();
-        if (nc === undefined || nc.isClosed()) throw new Error("the node's NATS connection is down");
-      } else
-        nc = await connect({
-          servers: this.#o.servers,
-          name: `tacstream-feeds-${this.#o.owner}`,
-          reconnect: true,
-          maxReconnectAttempts: -1,
-          timeout: this.#o.connectTimeoutMs ?? 2_000,
-          pingInterval: 10_000,
-          maxPingOut: 2,
-          // Without them an authenticated server refuses the lease: every node would sit in standby.
-          ...this.#o.auth,
-        });
+      nc = await connect({
+        servers: this.#o.servers,
+        name: `tacstream-feeds-${this.#o.owner}`,
+        reconnect: true,
+        maxReconnectAttempts: -1,
+        timeout: this.#o.connectTimeoutMs ?? 2_000,
+        pingInterval: 10_000,
+        maxPingOut: 2,
+        // Without them an authenticated server refuses the lease: every node would sit in standby.
+        ...this.#o.auth,
+      });
       const kv = await new Kvm(nc).create(this.#o.bucket ?? LEASE_BUCKET, { history: 1 });
       if (this.#closed) {
-        if (shared === undefined) await nc.close();
+        await nc.close();
         return undefined;
       }
       this.#connection = nc;
-      this.#failure = undefined;
       this.#lease = new KvLease(kv, this.#o.owner, this.#o.now === undefined ? {} : { now: this.#o.now });
       return this.#lease;
     } catch (err) {
-      this.#failure = err instanceof Error ? err.message : String(err);
       this.#o.onError?.(err);
-      if (shared === undefined) await nc?.close().catch(() => undefined);
+      await nc?.close().catch(() => undefined);
       return undefined;
     }
   }

@@ -81,7 +81,6 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
       owner: opts.nodeName ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
       now: () => timers.now(),
       onError: (err) => log.warn("feed lease: NATS unreachable, not polling", { err: String(err) }),
-      ...(ctx.nats === undefined ? {} : { connection: ctx.nats }),
       auth: {
         ...(ctx.config.NATS_USER === undefined ? {} : { user: ctx.config.NATS_USER }),
         ...(ctx.config.NATS_PASSWORD === undefined ? {} : { pass: ctx.config.NATS_PASSWORD }),
@@ -101,11 +100,6 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
     },
     get lease() {
       return lease;
-    },
-    readiness(): Record<string, string> {
-      if (lease === undefined) return {};
-      if (lease === LOCAL_LEASE) return { lease: "none" };
-      return { lease: lease instanceof NatsLease ? lease.state : "custom" };
     },
     routes(app: Hono, ctx: NodeContext) {
       mountFeedRoutes(app, ctx, started, opts);
