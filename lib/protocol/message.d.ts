@@ -16,6 +16,19 @@ export declare const ThreatPayloadSchema: v.ObjectSchema<{
     readonly indicators: v.ArraySchema<v.SchemaWithPipe<readonly [v.StringSchema<undefined>, v.MaxLengthAction<string, 4096, undefined>]>, undefined>;
     readonly confidence: v.SchemaWithPipe<readonly [v.NumberSchema<undefined>, v.MinValueAction<number, 0, undefined>, v.MaxValueAction<number, 1, undefined>]>;
     readonly ttl: v.SchemaWithPipe<readonly [v.NumberSchema<undefined>, v.IntegerAction<number, undefined>, v.MinValueAction<number, 0, undefined>]>;
+    /** The item's page at its source (http/https). */
+    readonly link: v.OptionalSchema<v.SchemaWithPipe<readonly [v.StringSchema<undefined>, v.MaxLengthAction<string, 4096, undefined>]>, undefined>;
+    /** Epoch ms the source published or last modified the item (not when tacstream received it). */
+    readonly published: v.OptionalSchema<v.SchemaWithPipe<readonly [v.NumberSchema<undefined>, v.IntegerAction<number, undefined>, v.MinValueAction<number, 0, undefined>]>, undefined>;
+    /** Categories, labels, MISP tags. */
+    readonly tags: v.OptionalSchema<v.SchemaWithPipe<readonly [v.ArraySchema<v.SchemaWithPipe<readonly [v.StringSchema<undefined>, v.MaxLengthAction<string, 256, undefined>]>, undefined>, v.MaxLengthAction<string[], 64, undefined>]>, undefined>;
+    /** The STIX object and version the message is (STIX, TAXII). */
+    readonly stix: v.OptionalSchema<v.ObjectSchema<{
+        readonly id: v.SchemaWithPipe<readonly [v.StringSchema<undefined>, v.MaxLengthAction<string, 256, undefined>]>;
+        readonly modified: v.SchemaWithPipe<readonly [v.StringSchema<undefined>, v.MaxLengthAction<string, 64, undefined>]>;
+    }, undefined>, undefined>;
+    /** Traffic Light Protocol marking: clear, white, green, amber, amber+strict, red. */
+    readonly tlp: v.OptionalSchema<v.PicklistSchema<["clear", "white", "green", "amber", "amber+strict", "red"], undefined>, undefined>;
 }, undefined>;
 export type ThreatPayload = v.InferOutput<typeof ThreatPayloadSchema>;
 /** One message as a publisher sends it to `POST /v1/feeds/:feedId/messages`. */

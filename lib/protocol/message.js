@@ -15,6 +15,17 @@ export const ThreatPayloadSchema = v.object({
     indicators: v.array(v.pipe(v.string(), v.maxLength(4096))),
     confidence: v.pipe(v.number(), v.minValue(0), v.maxValue(1)),
     ttl: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    // Optional facts of a polled item (all absent on older messages and on plain webhook posts).
+    /** The item's page at its source (http/https). */
+    link: v.optional(v.pipe(v.string(), v.maxLength(4096))),
+    /** Epoch ms the source published or last modified the item (not when tacstream received it). */
+    published: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    /** Categories, labels, MISP tags. */
+    tags: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(256))), v.maxLength(64))),
+    /** The STIX object and version the message is (STIX, TAXII). */
+    stix: v.optional(v.object({ id: v.pipe(v.string(), v.maxLength(256)), modified: v.pipe(v.string(), v.maxLength(64)) })),
+    /** Traffic Light Protocol marking: clear, white, green, amber, amber+strict, red. */
+    tlp: v.optional(v.picklist(["clear", "white", "green", "amber", "amber+strict", "red"])),
 });
 /** One message as a publisher sends it to `POST /v1/feeds/:feedId/messages`. */
 export const IngestMessageSchema = v.object({
