@@ -1,7 +1,11 @@
 import type { Journal } from "../journal/journal.ts";
 import { frameToJsonText } from "../protocol/json.ts";
 
-/** Messages read from the journal per step: bounds what is held beyond the page being built. */
+/**
+ * Messages read in the first step. Later steps are sized from the bytes left and the mean size seen so
+ * far, so small messages take one or two reads (each JetStream read is a consumer: 20 small reads for one
+ * page made replays time out while an R3 cluster moved leaders) and large ones stay within the cap.
+ */
 const CHUNK = 256;
 
 /** Default cap on the JSON of the messages of one HTTP replay page. */
@@ -34,7 +38,8 @@ export async function replayPage(
   let after = since;
   for (;;) {
     // One beyond the limit, to know whether anything is left.
-    const want = Math.min(CHUNK, limit - texts.length + 1);
+    const room = texts.length === 0 ? CHUNK : Math.floor((maxBytes - bytes) / (bytes / texts.length)) + 1;
+    const want = Math.min(Math.max(CHUNK, room), limit - texts.length + 1);
     const msgs = await journal.read(feedId, after, want);
     for (const m of msgs) {
       if (texts.length === limit) return { texts, last, more: true };
