@@ -25,6 +25,13 @@ export async function readBodyLimited(req: Request, maxSize: number): Promise<st
 export async function readBytesLimited(req: Request, maxSize: number): Promise<Uint8Array> {
   checkDeclaredLength(req, maxSize);
   if (req.body === null) return new Uint8Array(0);
+  // A declared length (already checked against the limit) is read in one call: the stream reader below
+  // costs a promise per chunk on the hot path and is only needed when the size is unknown (chunked).
+  if (req.headers.has("content-length") && !req.headers.has("transfer-encoding")) {
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    if (bytes.byteLength > maxSize) throw tooLarge(maxSize);
+    return bytes;
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = req.body.getReader();
