@@ -22,7 +22,10 @@ function harness(servers: () => Promise<string[]>, replicas: number) {
     const stream = `CONTRACT${n}`;
     const opened: JetStreamJournal[] = [];
     const openOne = async () => {
-      const journal = new JetStreamJournal({ servers: urls, stream, subjectPrefix: `c${n}`, replicas });
+      // open() reports after its first attempt; on a loaded 2-core CI machine a replicated stream's
+      // first create (fsync on every server, a fresh leader election) can outlast the 5 s default.
+      const requestTimeoutMs = replicas > 1 ? 30_000 : 5_000;
+      const journal = new JetStreamJournal({ servers: urls, stream, subjectPrefix: `c${n}`, replicas, requestTimeoutMs });
       opened.push(journal);
       await journal.open();
       return journal;
