@@ -21,11 +21,18 @@ import type { SessionState } from "../hub/session.ts";
 import type { HubSocket, Publisher } from "../hub/socket.ts";
 import { bootNode } from "../server/bootstrap.ts";
 import { defaultPlugins } from "../server/plugins.ts";
+import { wsErrorCloseCode } from "./close-codes.ts";
 import { Drain, type Running, runEntry, TopicSets } from "./shared.ts";
 
 type UpgradeInit = Parameters<Upgrade>[1];
 
 class NodeSocket implements HubSocket<SessionState> {
+  /**
+   * The code this side closed with: `ws` reports the peer's answer instead, or 1006 when none came,
+   * where Bun (and the metrics) report the code the server sent.
+   */
+  sentCode: number | undefined;
+
   constructor(
     readonly ws: WebSocket,
     readonly tcp: Socket,
@@ -61,6 +68,7 @@ class NodeSocket implements HubSocket<SessionState> {
   }
 
   close(code?: number, reason?: string): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.sentCode ??= code ?? 1005;
     this.ws.close(code, reason);
   }
 
@@ -173,9 +181,13 @@ export async function main(env: Record<string, string | undefined> = process.env
       ws.on("pong", () => hub.onPong(s));
       ws.on("close", (code: number) => {
         topics.removeAll(s);
-        hub.onClose(s, code);
+        hub.onClose(s, s.sentCode ?? code);
       });
-      ws.on("error", (err: Error) => log.debug("websocket error", { err }));
+      ws.on("error", (err: Error) => {
+        // A refused frame: `ws` sent this code and will report 1006.
+        s.sentCode ??= wsErrorCloseCode(err);
+        log.debug("websocket error", { err });
+      });
       tcp.on("drain", () => hub.onDrain(s));
       hub.onOpen(s);
     });
