@@ -59,6 +59,8 @@ afterAll(async () => {
 function ruleMetrics(): Set<string> {
   const rules = readFileSync(RULES, "utf8");
   const exprs = [...rules.matchAll(/expr: (\|\n(?:\s{10,}.*\n)+|.*)/g)].map((m) => m[1]!);
+  // One expression read per rule, or the check below would pass on what it never saw.
+  expect(exprs.length).toBe([...rules.matchAll(/^\s+- alert: /gm)].length);
   return new Set(exprs.flatMap((e) => [...e.matchAll(/\btacstream_[a-z0-9_]+/g)].map((m) => m[0])));
 }
 
