@@ -4,6 +4,7 @@ import type { Logger } from "../../observability/log.ts";
 import { ErrorCode, TacError } from "../../protocol/errors.ts";
 import { uuidToString } from "../../protocol/uuid.ts";
 import { CircuitBreaker, retry, type Sleep, sleep, TokenBucketLimiter } from "../../resilience/mod.ts";
+import type { PayloadCipher } from "../../security/encryption.ts";
 import type { DlqFormat, DlqStore } from "../dlq/store.ts";
 import type { NormalizedItem } from "../item.ts";
 import type { FeedConfig } from "./config.ts";
@@ -21,6 +22,8 @@ const TAKEOVER_SCAN = 200_000;
 export interface PollerDeps {
   /** Where the feed's seen keys and state live (DATA_DIR/feeds). */
   dir: string;
+  /** ENCRYPTION_KEYS' cipher: the seen keys and state are sealed with it. */
+  cipher?: PayloadCipher;
   ingest: Ingest;
   dlq: DlqStore;
   lease: FeedLease;
@@ -68,11 +71,15 @@ export class FeedPoller {
       feed.rateLimit === undefined
         ? undefined
         : new TokenBucketLimiter({ rate: feed.rateLimit.rate, burst: feed.rateLimit.burst, now: deps.now });
-    this.#state = new FeedStateFile(join(deps.dir, `${feed.id}.state.json`));
+    this.#state = new FeedStateFile(join(deps.dir, `${feed.id}.state.json`), {
+      ...(deps.cipher === undefined ? {} : { cipher: deps.cipher }),
+    });
   }
 
   async open(): Promise<void> {
-    this.#seen = await SeenStore.open(join(this.#d.dir, `${this.feed.id}.seen.jsonl`), this.#d.maxSeenKeys);
+    this.#seen = await SeenStore.open(join(this.#d.dir, `${this.feed.id}.seen.jsonl`), this.#d.maxSeenKeys, {
+      ...(this.#d.cipher === undefined ? {} : { cipher: this.#d.cipher }),
+    });
     await this.#state.load();
   }
 

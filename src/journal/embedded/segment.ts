@@ -57,8 +57,10 @@ export class Segment {
     const fd = fs.openSync(
       join(dir, segmentFileName(baseSeq)),
       fs.constants.O_RDWR | fs.constants.O_CREAT,
-      0o644,
+      0o600,
     );
+    // Owner-only, also for a segment written before this rule (the mode above applies only on create).
+    fs.fchmodSync(fd, 0o600);
     return new Segment(dir, baseSeq, fd, 0);
   }
 
