@@ -141,6 +141,7 @@ export class FeedPoller {
         ingest: this.#d.ingest,
         dlq: this.#d.dlq,
         maxBatch: this.#d.maxBatch,
+        now: this.#d.now,
         ...(this.#seen === undefined ? {} : { seen: this.#seen }),
       },
       {

@@ -199,7 +199,13 @@ export class FeedsService {
   }
 
   #emitDeps(feed: FeedConfig) {
-    return { feed, ingest: this.#ingest, dlq: this.#o.dlq, maxBatch: this.#o.maxBatch };
+    return {
+      feed,
+      ingest: this.#ingest,
+      dlq: this.#o.dlq,
+      maxBatch: this.#o.maxBatch,
+      now: () => this.#o.timers.now(),
+    };
   }
 
   async #deadLetter(
