@@ -7,6 +7,7 @@ import { CircuitBreaker, retry, type Sleep, sleep, TokenBucketLimiter } from "..
 import type { PayloadCipher } from "../../security/encryption.ts";
 import type { DlqFormat, DlqStore } from "../dlq/store.ts";
 import type { NormalizedItem } from "../item.ts";
+import { StixContext } from "../parsers/mod.ts";
 import type { FeedConfig } from "./config.ts";
 import { type EmitResult, emitItems, type Ingest } from "./emit.ts";
 import { type Fetched, type FetchFn, feedHeaders, fetchDocument } from "./fetch.ts";
@@ -54,6 +55,8 @@ export class FeedPoller {
   /** True while this node holds the lease; its loss and regain is a takeover. */
   #holding = false;
   #knownIds: Set<string> | undefined;
+  /** TAXII pages' objects, for relationships that a page split puts apart. */
+  readonly #stix = new StixContext();
 
   constructor(feed: FeedConfig, deps: PollerDeps) {
     this.feed = feed;
@@ -184,6 +187,7 @@ export class FeedPoller {
     return {
       feed: this.feed,
       state: this.#state.state,
+      stix: this.#stix,
       request: (url, accept, conditional) => this.#request(url, accept, conditional),
       emit: (items) => this.emit(items),
       saveState: () => this.#saveState(),
