@@ -118,6 +118,11 @@ export class DlqStore {
     return store;
   }
 
+  /** Live entries per feed (feeds with none are absent). */
+  depthByFeed(): ReadonlyMap<string, number> {
+    return this.#perFeed;
+  }
+
   get size(): number {
     return this.#entries.size;
   }

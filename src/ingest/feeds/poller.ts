@@ -12,6 +12,7 @@ import type { FeedConfig } from "./config.ts";
 import { type EmitResult, emitItems, type Ingest } from "./emit.ts";
 import { type Fetched, type FetchFn, feedHeaders, fetchDocument } from "./fetch.ts";
 import type { FeedLease } from "./lease.ts";
+import type { PolledFeedView } from "./metrics.ts";
 import { SeenStore } from "./seen.ts";
 import { dedupKeyFor, type PollContext, SOURCES } from "./sources.ts";
 import { asFeedState, FeedStateFile } from "./state.ts";
@@ -99,22 +100,29 @@ export class FeedPoller {
     c.lastPollAt = t0;
     if (!(await this.#d.lease.acquire(this.feed.id, 2 * this.feed.interval * 1000))) {
       c.role = "standby";
+      c.results.standby++;
       this.#holding = false;
       return;
     }
     if (!this.#holding) {
       // Another node may have polled since we last did: take over its state before polling.
-      if (!(await this.#takeOver())) return;
+      if (!(await this.#takeOver())) {
+        c.results.error++;
+        return;
+      }
       this.#holding = true;
     }
     c.role = "active";
     if (this.breaker.state === "open") {
       c.skipped++;
+      c.results["breaker-open"]++;
       return;
     }
     c.polls++;
+    const notModified = c.notModified;
     try {
       await SOURCES[kind](this.#context());
+      c.results[c.notModified > notModified ? "not-modified" : "ok"]++;
       c.lastSuccessAt = this.#d.now();
       c.consecutiveErrors = 0;
       // Every item the source still lists now has its key in the seen store.
@@ -122,6 +130,7 @@ export class FeedPoller {
     } catch (err) {
       if (this.#stop.signal.aborted) return;
       c.errors++;
+      c.results.error++;
       c.consecutiveErrors++;
       c.lastError = err instanceof Error ? err.message : String(err);
       c.lastErrorAt = this.#d.now();
@@ -169,6 +178,18 @@ export class FeedPoller {
         : { holder: this.#d.lease.holder(this.feed.id)! }),
       seenKeys: this.#seen?.size ?? 0,
     });
+  }
+
+  /** What `/metrics` reads of this feed at a scrape. */
+  metricsView(): PolledFeedView {
+    return {
+      id: this.feed.id,
+      kind: this.feed.kind,
+      intervalSeconds: this.feed.interval,
+      counters: this.counters,
+      breaker: this.breaker.state,
+      state: this.#state.state,
+    };
   }
 
   /** Abandons a poll in flight: its request is aborted, and no poll starts after. */
