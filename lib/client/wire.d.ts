@@ -25,6 +25,13 @@ export type Control = {
     type: "error";
     error: TacError;
     id?: string | number;
+}
+/** A replayed message the server found damaged on its disk: its seq, never its bytes. */
+ | {
+    type: "damaged";
+    feedId: string;
+    seq: number;
+    error: TacError;
 };
 export type Incoming = {
     kind: "data";

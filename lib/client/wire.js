@@ -42,6 +42,15 @@ export function decodeIncoming(data) {
             if (typeof o.retryAfter === "number")
                 opts.retryAfter = o.retryAfter;
             const error = new TacError(String(o.code), String(o.message ?? ""), opts);
+            if (o.code === ErrorCode.DamagedRecord &&
+                typeof o.feedId === "string" &&
+                Number.isSafeInteger(o.damagedSeq) &&
+                o.damagedSeq > 0) {
+                return {
+                    kind: "control",
+                    control: { type: "damaged", feedId: o.feedId, seq: o.damagedSeq, error },
+                };
+            }
             const id = typeof o.id === "string" || typeof o.id === "number" ? o.id : undefined;
             return {
                 kind: "control",

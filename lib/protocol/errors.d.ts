@@ -19,6 +19,8 @@ export declare const ErrorCode: {
     readonly SinceBeyondHead: "SINCE_BEYOND_HEAD";
     readonly HistoryTruncated: "HISTORY_TRUNCATED";
     readonly Frame: "BAD_FRAME";
+    /** One journaled message failed its checksum when read back: it is reported, never served. */
+    readonly DamagedRecord: "DAMAGED_RECORD";
 };
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export interface TacErrorOptions {

@@ -19,6 +19,8 @@ export const ErrorCode = {
     SinceBeyondHead: "SINCE_BEYOND_HEAD",
     HistoryTruncated: "HISTORY_TRUNCATED",
     Frame: "BAD_FRAME",
+    /** One journaled message failed its checksum when read back: it is reported, never served. */
+    DamagedRecord: "DAMAGED_RECORD",
 };
 const STATUS = {
     BAD_JSON: 400,
@@ -36,6 +38,7 @@ const STATUS = {
     SINCE_BEYOND_HEAD: 400,
     HISTORY_TRUNCATED: 409,
     BAD_FRAME: 400,
+    DAMAGED_RECORD: 500,
 };
 export class TacError extends Error {
     name = "TacError";

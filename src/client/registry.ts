@@ -19,8 +19,14 @@ export interface GapEvent {
   earliest: number;
   epoch: string;
   previousEpoch: string | undefined;
-  /** `epoch`: the journal was recreated; `retention`: history was trimmed; `beyond-head`: the server lost data. */
-  reason: "epoch" | "retention" | "beyond-head";
+  /**
+   * `epoch`: the journal was recreated; `retention`: history was trimmed; `beyond-head`: the server lost
+   * data; `damaged`: the messages `from`..`to` failed their checksum on the server's disk.
+   */
+  reason: "epoch" | "retention" | "beyond-head" | "damaged";
+  /** For `damaged`: the first and last seq that cannot be delivered (inclusive). */
+  from?: number;
+  to?: number;
 }
 
 export interface SubscribeOp {
@@ -228,6 +234,30 @@ export class Registry {
     if (m.seq <= sub.cursor) return false;
     sub.cursor = m.seq;
     return true;
+  }
+
+  /**
+   * The server replayed, in place of `seq`, a notice that the message is damaged on its disk. Moves the
+   * cursor past it — it can never be delivered, and a resume must not ask for it forever — and returns
+   * the gap to report; undefined when the notice is stale (already passed, or a subscribe is in flight
+   * and will replay it again).
+   */
+  damaged(feedId: string, seq: number): GapEvent | undefined {
+    const sub = this.#feeds.get(feedId);
+    if (sub === undefined || sub.inFlight > 0 || seq <= sub.cursor || sub.epoch === undefined)
+      return undefined;
+    const since = sub.cursor;
+    sub.cursor = seq;
+    return {
+      feedId,
+      since,
+      earliest: seq + 1,
+      epoch: sub.epoch,
+      previousEpoch: sub.epoch,
+      reason: "damaged",
+      from: seq,
+      to: seq,
+    };
   }
 
   /** The connection is gone: unanswered ops will never be answered, held messages will be replayed. */

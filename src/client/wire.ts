@@ -16,7 +16,9 @@ export type Control =
   | { type: "heartbeat"; ts: number }
   | { type: "metadata"; op: "subscribe"; id?: string | number; feeds: Record<string, FeedReply> }
   | { type: "metadata"; op: "unsubscribe" | "pong" | "refresh"; id?: string | number }
-  | { type: "error"; error: TacError; id?: string | number };
+  | { type: "error"; error: TacError; id?: string | number }
+  /** A replayed message the server found damaged on its disk: its seq, never its bytes. */
+  | { type: "damaged"; feedId: string; seq: number; error: TacError };
 
 export type Incoming = { kind: "data"; message: StreamMessage } | { kind: "control"; control: Control };
 
@@ -57,6 +59,17 @@ export function decodeIncoming(data: unknown): Incoming {
       if (typeof o.path === "string") opts.path = o.path;
       if (typeof o.retryAfter === "number") opts.retryAfter = o.retryAfter;
       const error = new TacError(String(o.code) as ErrorCode, String(o.message ?? ""), opts);
+      if (
+        o.code === ErrorCode.DamagedRecord &&
+        typeof o.feedId === "string" &&
+        Number.isSafeInteger(o.damagedSeq) &&
+        (o.damagedSeq as number) > 0
+      ) {
+        return {
+          kind: "control",
+          control: { type: "damaged", feedId: o.feedId, seq: o.damagedSeq as number, error },
+        };
+      }
       const id = typeof o.id === "string" || typeof o.id === "number" ? o.id : undefined;
       return {
         kind: "control",

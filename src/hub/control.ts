@@ -1,4 +1,4 @@
-import type { TacError } from "../protocol/errors.ts";
+import { ErrorCode, TacError } from "../protocol/errors.ts";
 
 /**
  * Control messages (session replies, heartbeats, errors) are JSON text on both sub-protocols. They carry
@@ -22,4 +22,23 @@ export function metadataMessage(
 
 export function heartbeatMessage(ts: number): string {
   return `{"type":"heartbeat","ts":${ts}}`;
+}
+
+/**
+ * Stands in, in seq order, for a journaled message that failed its checksum when read back. An `error`
+ * control message (no `seq`, so no client mistakes it for data), with `damagedSeq` naming the lost
+ * position so a client can report the gap and move its cursor past it honestly.
+ */
+export function damagedMessage(feedId: string, seq: number): string {
+  return JSON.stringify({ type: "error", ...damagedError(feedId, seq).toJSON(), damagedSeq: seq });
+}
+
+export function damagedError(feedId: string, seq: number): TacError {
+  return new TacError(
+    ErrorCode.DamagedRecord,
+    `message ${seq} of ${feedId} is damaged on disk and cannot be served`,
+    {
+      feedId,
+    },
+  );
 }

@@ -1,5 +1,6 @@
 import type { Journal, StoredMessage } from "../journal/journal.ts";
 import { frameToJsonText } from "../protocol/json.ts";
+import { damagedMessage } from "./control.ts";
 import type { Recent, RecentMessages } from "./recent.ts";
 import type { SessionState, Subscription } from "./session.ts";
 import type { HubSocket } from "./socket.ts";
@@ -78,7 +79,7 @@ export async function replayThenJoin(
           break;
         }
         if (m.priority <= sub.minPriority) {
-          ws.send(encodeFor(state.format, m));
+          ws.send(m.damaged ? damagedMessage(feedId, m.seq) : encodeFor(state.format, m));
           sent++;
         }
         cursor = m.seq;

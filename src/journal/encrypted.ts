@@ -127,6 +127,8 @@ export class EncryptedJournal implements Journal {
   }
 
   async #open(m: StoredMessage): Promise<StoredMessage> {
+    // No bytes to open: passed on as damaged, so the reader reports it rather than skip it unseen.
+    if (m.damaged) return m;
     const flags = m.frame[Offset.flags]!;
     if ((flags & Flag.encrypted) === 0) return m;
     const f = decodeFrame(m.frame);

@@ -28,6 +28,11 @@ export interface StoredMessage {
   expiresAt: number;
   /** The frame with `seq` written in. Readers must not modify it: the same bytes fan out to everyone. */
   frame: Uint8Array;
+  /**
+   * The record failed its checksum when read back (bit rot, a bad disk): `frame` is then empty, and the
+   * reader answers this seq with a `DAMAGED_RECORD` error rather than serve bytes nobody wrote.
+   */
+  damaged?: true;
 }
 
 export interface FeedPosition {

@@ -56,3 +56,21 @@ describe("decodeIncoming", () => {
     }
   });
 });
+
+test("a DAMAGED_RECORD error naming its seq is a damaged control, never a feed message", () => {
+  const text = JSON.stringify({
+    type: "error",
+    code: "DAMAGED_RECORD",
+    message: "m",
+    feedId: "f",
+    damagedSeq: 7,
+  });
+  const got = decodeIncoming(text);
+  expect(got.kind).toBe("control");
+  expect(got.kind === "control" && got.control).toMatchObject({ type: "damaged", feedId: "f", seq: 7 });
+  // Without a usable seq it stays a plain error (nothing to move a cursor to).
+  const bad = decodeIncoming(
+    JSON.stringify({ type: "error", code: "DAMAGED_RECORD", message: "m", damagedSeq: -1 }),
+  );
+  expect(bad.kind === "control" && bad.control.type).toBe("error");
+});
