@@ -162,7 +162,7 @@ export class TacstreamClient {
         if (c.type === "heartbeat")
             this.#set({ type: "heartbeat", at: Number.isFinite(c.ts) ? c.ts : Date.now() });
         else if (c.type === "damaged") {
-            const gap = this.#registry.damaged(c.feedId, c.seq);
+            const gap = this.#registry.damaged(c.feedId, c.seq, c.damage);
             if (gap !== undefined)
                 this.#events.emit("gap", gap);
         }

@@ -179,18 +179,18 @@ export class Registry {
         return true;
     }
     /**
-     * The server replayed, in place of `seq`, a notice that the message is damaged on its disk. Moves the
-     * cursor past it — it can never be delivered, and a resume must not ask for it forever — and returns
-     * the gap to report; undefined when the notice is stale (already passed, or a subscribe is in flight
-     * and will replay it again).
+     * The server sent, in place of `seq`, a notice that it cannot serve that message (damaged on its disk,
+     * or undecryptable there). Moves the cursor past it — this server cannot deliver it, and a resume must
+     * not ask for it forever — and returns the gap to report; undefined when the notice is stale (already
+     * passed, or a subscribe is in flight and will replay it again).
      */
-    damaged(feedId, seq) {
+    damaged(feedId, seq, damage) {
         const sub = this.#feeds.get(feedId);
         if (sub === undefined || sub.inFlight > 0 || seq <= sub.cursor || sub.epoch === undefined)
             return undefined;
         const since = sub.cursor;
         sub.cursor = seq;
-        return {
+        const gap = {
             feedId,
             since,
             earliest: seq + 1,
@@ -200,6 +200,9 @@ export class Registry {
             from: seq,
             to: seq,
         };
+        if (damage !== undefined)
+            gap.damage = damage;
+        return gap;
     }
     /** The connection is gone: unanswered ops will never be answered, held messages will be replayed. */
     reset() {

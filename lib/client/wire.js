@@ -1,4 +1,4 @@
-import { ErrorCode, TacError } from "../protocol/errors.js";
+import { DAMAGE_REASONS, ErrorCode, TacError } from "../protocol/errors.js";
 import { frameToMessage } from "../protocol/json.js";
 /**
  * Decodes one WebSocket frame. Feed messages always carry a `seq` and control messages never do
@@ -46,10 +46,10 @@ export function decodeIncoming(data) {
                 typeof o.feedId === "string" &&
                 Number.isSafeInteger(o.damagedSeq) &&
                 o.damagedSeq > 0) {
-                return {
-                    kind: "control",
-                    control: { type: "damaged", feedId: o.feedId, seq: o.damagedSeq, error },
-                };
+                const control = { type: "damaged", feedId: o.feedId, seq: o.damagedSeq, error };
+                if (DAMAGE_REASONS.includes(o.reason))
+                    control.damage = o.reason;
+                return { kind: "control", control };
             }
             const id = typeof o.id === "string" || typeof o.id === "number" ? o.id : undefined;
             return {

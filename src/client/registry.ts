@@ -1,3 +1,4 @@
+import type { DamageReason } from "../protocol/errors.ts";
 import { PRIORITIES, type Priority } from "../protocol/frame.ts";
 import type { StreamMessage } from "../protocol/message.ts";
 import type { FeedReply } from "./wire.ts";
@@ -21,12 +22,18 @@ export interface GapEvent {
   previousEpoch: string | undefined;
   /**
    * `epoch`: the journal was recreated; `retention`: history was trimmed; `beyond-head`: the server lost
-   * data; `damaged`: the messages `from`..`to` failed their checksum on the server's disk.
+   * data; `damaged`: the messages `from`..`to` cannot be served (see `damage`).
    */
   reason: "epoch" | "retention" | "beyond-head" | "damaged";
   /** For `damaged`: the first and last seq that cannot be delivered (inclusive). */
   from?: number;
   to?: number;
+  /**
+   * For `damaged`, why: `checksum` (the record failed its CRC on the server's disk) or `undecryptable`
+   * (the server cannot decrypt it: its key was removed, or it was altered). Undefined if the server
+   * gave a reason this SDK does not know.
+   */
+  damage?: DamageReason;
 }
 
 export interface SubscribeOp {
@@ -237,18 +244,18 @@ export class Registry {
   }
 
   /**
-   * The server replayed, in place of `seq`, a notice that the message is damaged on its disk. Moves the
-   * cursor past it — it can never be delivered, and a resume must not ask for it forever — and returns
-   * the gap to report; undefined when the notice is stale (already passed, or a subscribe is in flight
-   * and will replay it again).
+   * The server sent, in place of `seq`, a notice that it cannot serve that message (damaged on its disk,
+   * or undecryptable there). Moves the cursor past it — this server cannot deliver it, and a resume must
+   * not ask for it forever — and returns the gap to report; undefined when the notice is stale (already
+   * passed, or a subscribe is in flight and will replay it again).
    */
-  damaged(feedId: string, seq: number): GapEvent | undefined {
+  damaged(feedId: string, seq: number, damage?: DamageReason): GapEvent | undefined {
     const sub = this.#feeds.get(feedId);
     if (sub === undefined || sub.inFlight > 0 || seq <= sub.cursor || sub.epoch === undefined)
       return undefined;
     const since = sub.cursor;
     sub.cursor = seq;
-    return {
+    const gap: GapEvent = {
       feedId,
       since,
       earliest: seq + 1,
@@ -258,6 +265,8 @@ export class Registry {
       from: seq,
       to: seq,
     };
+    if (damage !== undefined) gap.damage = damage;
+    return gap;
   }
 
   /** The connection is gone: unanswered ops will never be answered, held messages will be replayed. */

@@ -79,7 +79,7 @@ export async function replayThenJoin(
           break;
         }
         if (m.priority <= sub.minPriority) {
-          ws.send(m.damaged ? damagedMessage(feedId, m.seq) : encodeFor(state.format, m));
+          ws.send(encodeFor(state.format, m));
           sent++;
         }
         cursor = m.seq;
@@ -103,10 +103,13 @@ export function join(ws: HubSocket<SessionState>, feedId: string, sub: Subscript
   sub.live = true;
 }
 
+/** A message as sent to one socket; one that cannot be served is its DAMAGED_RECORD notice instead. */
 export function encodeFor(format: "json" | "binary", m: StoredMessage): string | Uint8Array {
+  if (m.damaged) return damagedMessage(m.feedId, m.seq, m.damaged);
   return format === "binary" ? m.frame : frameToJsonText(m.frame);
 }
 
 function cachedEncoding(format: "json" | "binary", r: Recent, recent: RecentMessages): string | Uint8Array {
+  if (r.m.damaged) return damagedMessage(r.m.feedId, r.m.seq, r.m.damaged);
   return format === "binary" ? r.m.frame : recent.json(r, frameToJsonText);
 }

@@ -143,7 +143,7 @@ describe("a damaged record in a replay", () => {
     expect(r.damaged("a", 4)).toBeUndefined(); // a subscribe is in flight: its replay will say it again
     r.onReply(op!.id, { a: { epoch: "E", head: 0, recovered: false } });
     expect(admitted(r, "a", [3])).toEqual([3]);
-    expect(r.damaged("a", 4)).toEqual({
+    expect(r.damaged("a", 4, "checksum")).toEqual({
       feedId: "a",
       since: 3,
       earliest: 5,
@@ -152,6 +152,7 @@ describe("a damaged record in a replay", () => {
       reason: "damaged",
       from: 4,
       to: 4,
+      damage: "checksum",
     });
     expect(r.position("a")).toEqual({ seq: 4, epoch: "E" });
     expect(r.damaged("a", 4)).toBeUndefined();

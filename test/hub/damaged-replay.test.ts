@@ -54,7 +54,10 @@ describe("a record damaged on disk after the journal opened", () => {
       messages: Array<Record<string, unknown>>;
     };
     expect(body.messages.map((m) => m.seq)).toEqual(seqs);
-    expect(body.messages[1]).toMatchObject({ seq: seqs[1], error: { code: "DAMAGED_RECORD" } });
+    expect(body.messages[1]).toMatchObject({
+      seq: seqs[1],
+      error: { code: "DAMAGED_RECORD", reason: "checksum" },
+    });
     expect(JSON.stringify(body)).not.toContain("threat 2");
     expect(body.next).toBe(seqs[2]!);
 
@@ -72,7 +75,13 @@ describe("a record damaged on disk after the journal opened", () => {
       expect(got.map((m) => m.seq)).toEqual([seqs[0]!, seqs[2]!]);
       expect(got.map((m) => m.payload.title)).toEqual(["threat 1", "threat 3"]);
       expect(gaps).toEqual([
-        expect.objectContaining({ feedId: "rot", reason: "damaged", from: seqs[1], to: seqs[1] }),
+        expect.objectContaining({
+          feedId: "rot",
+          reason: "damaged",
+          damage: "checksum",
+          from: seqs[1],
+          to: seqs[1],
+        }),
       ]);
       expect(errors).toEqual([]);
       expect(c.position("rot")?.seq).toBe(seqs[2]!);

@@ -107,7 +107,7 @@ describe("GET /v1/feeds/:feedId/messages with a record damaged on disk", () => {
       expect(body.messages.map((m) => m.seq)).toEqual(seqs);
       expect(body.messages[1]).toEqual({
         seq: seqs[1],
-        error: { code: "DAMAGED_RECORD", message: expect.any(String), feedId: "f" },
+        error: { code: "DAMAGED_RECORD", message: expect.any(String), feedId: "f", reason: "checksum" },
       });
       expect(body.messages[0]!.checksum).toBeDefined();
       expect(body.next).toBe(seqs[2]!);

@@ -192,7 +192,7 @@ export class Store {
         verdict = good ? 1 : 2;
       }
       if (verdict === 1) m.frame = span.subarray(at, at + len);
-      else m.damaged = true;
+      else m.damaged = "checksum";
     }
   }
 }
