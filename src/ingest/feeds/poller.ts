@@ -240,7 +240,8 @@ export class FeedPoller {
         for (let after = 0; ids.size < TAKEOVER_SCAN; ) {
           const page = await journal.read(this.feed.id, after, 1000);
           if (page.length === 0) break;
-          for (const m of page) ids.add(uuidToString(m.frame, 24));
+          // A damaged record has no frame, hence no id to remember.
+          for (const m of page) if (!m.damaged) ids.add(uuidToString(m.frame, 24));
           after = page.at(-1)!.seq;
         }
         this.#knownIds = ids;
