@@ -129,6 +129,7 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
       service = new FeedsService({
         feeds,
         dataDir: ctx.config.DATA_DIR,
+        ...(ctx.cipher === undefined ? {} : { cipher: ctx.cipher }),
         ingestor: ctx.ingestor,
         dlq,
         lease,

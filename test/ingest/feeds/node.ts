@@ -27,7 +27,9 @@ export interface TestNode {
   /** Every message of `feedId` in the journal, decoded. */
   messages(
     feedId: string,
-  ): Promise<Array<{ id: string; seq: number; priority: string; payload: Record<string, unknown> }>>;
+  ): Promise<
+    Array<{ id: string; seq: number; priority: string; timestamp: number; payload: Record<string, unknown> }>
+  >;
   /** Stops the node; the data directory stays unless `removeData`. */
   stop(removeData?: boolean): Promise<void>;
 }
