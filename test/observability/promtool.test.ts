@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { families, samples, scrape, untilSample } from "../helpers/metrics.ts";
 import { promtool } from "../helpers/promtool.ts";
 import { postMessages, type ServerProcess, startServer, threat } from "../helpers/server.ts";
 import { openSocket } from "../helpers/ws.ts";
-import { fixture, startUpstream, tempDir, type Upstream } from "../ingest/feeds/node.ts";
+import { fixture, removeTempDirs, startUpstream, tempDir, type Upstream } from "../ingest/feeds/node.ts";
 
 // The exposition of a real node (`bun src/runtime/bun.ts` with a feeds file) checked by Prometheus's
 // own promtool, and the shipped alert rules checked, unit-tested, and held to name only metrics that
@@ -53,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await srv?.stop();
   await up?.stop();
+  removeTempDirs();
 });
 
 /** The metric names an expression in the rules file uses (ours all start with tacstream_). */
@@ -97,6 +98,17 @@ describe("the alert rules", () => {
   test("pass their promtool unit tests", () => {
     const r = promtool(["test", "rules", "tacstream.rules.test.yml"], undefined, RULES_DIR);
     expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.exitCode).toBe(0);
+  });
+
+  test("load from the example Prometheus configuration (promtool check config)", () => {
+    // Copied with a token file, as deploy/prometheus/prometheus.example.yml expects one beside it.
+    const dir = tempDir("tacstream-prometheus-");
+    for (const f of ["prometheus.example.yml", "tacstream.rules.yml"])
+      copyFileSync(join(RULES_DIR, f), join(dir, f));
+    writeFileSync(join(dir, "metrics-token"), "a-scrape-token");
+    const r = promtool(["check", "config", "prometheus.example.yml"], undefined, dir);
+    expect(r.stdout + r.stderr).toContain("SUCCESS: 9 rules found");
     expect(r.exitCode).toBe(0);
   });
 
