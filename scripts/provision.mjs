@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`'s pretest step: the suite drives a real Chromium and real nats-server processes. On a fresh
-// Debian machine it installs them (when it may: root with apt-get); otherwise it prints one line naming
+// `npm test`'s pretest step: the suite drives a real Chromium, real nats-server processes and promtool. On a
+// fresh Debian machine it installs them (when it may: root with apt-get); otherwise it prints one line naming
 // what to install and fails, so a newcomer never meets a wall of unrelated test failures instead.
 // Plain Node 20, no dependencies: it runs before anything else is known to work.
 import { spawnSync } from "node:child_process";
@@ -11,7 +11,16 @@ import { pathToFileURL } from "node:url";
 export const NEEDS = [
   { name: "chromium", env: "CHROMIUM_PATH", path: "/usr/bin/chromium", pkg: "chromium" },
   { name: "nats-server", env: "NATS_SERVER_BIN", path: "/usr/sbin/nats-server", pkg: "nats-server" },
+  // The exposition and the alert rules are checked by Prometheus's own tool (test/observability/promtool*).
+  { name: "promtool", env: "PROMTOOL_BIN", path: "/usr/bin/promtool", pkg: "prometheus" },
 ];
+
+/** "a", "a and b", "a, b and c". */
+function list(words) {
+  return words.length < 2
+    ? words.join("")
+    : `${words.slice(0, -1).join(", ")} and ${words[words.length - 1]}`;
+}
 
 /**
  * Pure decision: `present` maps each need's name to whether its binary exists.
@@ -24,10 +33,10 @@ export function decide({ present, uid, apt }) {
   if (uid === 0 && apt) return { action: "install", packages };
   const how = apt
     ? `sudo apt-get install -y ${packages.join(" ")}`
-    : `install ${missing.map((n) => n.name).join(" and ")} and set ${missing.map((n) => n.env).join(" / ")} to ${missing.length > 1 ? "their paths" : "its path"}`;
+    : `install ${list(missing.map((n) => n.name))} and set ${missing.map((n) => n.env).join(" / ")} to ${missing.length > 1 ? "their paths" : "its path"}`;
   return {
     action: "fail",
-    message: `tacstream tests need ${missing.map((n) => n.name).join(" and ")}: ${how}`,
+    message: `tacstream tests need ${list(missing.map((n) => n.name))}: ${how}`,
   };
 }
 

@@ -2,7 +2,7 @@
  * The tacstream client SDK (`tacstream/client`): browsers, Bun, Deno and Node (pass `ws` on Node 20).
  * It imports nothing from the server and no validation library, so a browser bundle stays small.
  */
-export { ErrorCode, TacError } from "../protocol/errors.js";
+export { type DamageReason, ErrorCode, TacError } from "../protocol/errors.js";
 export type { Priority, StreamMessage, ThreatLevel, ThreatMessage, ThreatPayload, } from "../protocol/message.js";
 export type { BackoffOptions } from "./backoff.js";
 export { backoff } from "./backoff.js";

@@ -1,3 +1,4 @@
+import type { DamageReason } from "../protocol/errors.js";
 import { type Priority } from "../protocol/frame.js";
 import type { StreamMessage } from "../protocol/message.js";
 import type { FeedReply } from "./wire.js";
@@ -16,8 +17,20 @@ export interface GapEvent {
     earliest: number;
     epoch: string;
     previousEpoch: string | undefined;
-    /** `epoch`: the journal was recreated; `retention`: history was trimmed; `beyond-head`: the server lost data. */
-    reason: "epoch" | "retention" | "beyond-head";
+    /**
+     * `epoch`: the journal was recreated; `retention`: history was trimmed; `beyond-head`: the server lost
+     * data; `damaged`: the messages `from`..`to` cannot be served (see `damage`).
+     */
+    reason: "epoch" | "retention" | "beyond-head" | "damaged";
+    /** For `damaged`: the first and last seq that cannot be delivered (inclusive). */
+    from?: number;
+    to?: number;
+    /**
+     * For `damaged`, why: `checksum` (the record failed its CRC on the server's disk) or `undecryptable`
+     * (the server cannot decrypt it: its key was removed, or it was altered). Undefined if the server
+     * gave a reason this SDK does not know.
+     */
+    damage?: DamageReason;
 }
 export interface SubscribeOp {
     op: "subscribe";
@@ -81,6 +94,13 @@ export declare class Registry {
     };
     /** True when `m` is to be delivered now (and moves the cursor); held or dropped otherwise. */
     admit(m: StreamMessage): boolean;
+    /**
+     * The server sent, in place of `seq`, a notice that it cannot serve that message (damaged on its disk,
+     * or undecryptable there). Moves the cursor past it — this server cannot deliver it, and a resume must
+     * not ask for it forever — and returns the gap to report; undefined when the notice is stale (already
+     * passed, or a subscribe is in flight and will replay it again).
+     */
+    damaged(feedId: string, seq: number, damage?: DamageReason): GapEvent | undefined;
     /** The connection is gone: unanswered ops will never be answered, held messages will be replayed. */
     reset(): void;
 }

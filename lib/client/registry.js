@@ -178,6 +178,32 @@ export class Registry {
         sub.cursor = m.seq;
         return true;
     }
+    /**
+     * The server sent, in place of `seq`, a notice that it cannot serve that message (damaged on its disk,
+     * or undecryptable there). Moves the cursor past it — this server cannot deliver it, and a resume must
+     * not ask for it forever — and returns the gap to report; undefined when the notice is stale (already
+     * passed, or a subscribe is in flight and will replay it again).
+     */
+    damaged(feedId, seq, damage) {
+        const sub = this.#feeds.get(feedId);
+        if (sub === undefined || sub.inFlight > 0 || seq <= sub.cursor || sub.epoch === undefined)
+            return undefined;
+        const since = sub.cursor;
+        sub.cursor = seq;
+        const gap = {
+            feedId,
+            since,
+            earliest: seq + 1,
+            epoch: sub.epoch,
+            previousEpoch: sub.epoch,
+            reason: "damaged",
+            from: seq,
+            to: seq,
+        };
+        if (damage !== undefined)
+            gap.damage = damage;
+        return gap;
+    }
     /** The connection is gone: unanswered ops will never be answered, held messages will be replayed. */
     reset() {
         this.#pending.clear();

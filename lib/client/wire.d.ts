@@ -1,4 +1,4 @@
-import { TacError } from "../protocol/errors.js";
+import { type DamageReason, TacError } from "../protocol/errors.js";
 import type { StreamMessage } from "../protocol/message.js";
 /** What the server says about one feed in reply to a subscribe (docs/protocol.md, "Positions"). */
 export interface FeedReply {
@@ -25,6 +25,18 @@ export type Control = {
     type: "error";
     error: TacError;
     id?: string | number;
+}
+/**
+ * A message the server cannot serve (failed its checksum on the server's disk, or cannot be decrypted
+ * there), sent in its place: its seq, never its bytes. `damage` is undefined for a reason this SDK
+ * does not know.
+ */
+ | {
+    type: "damaged";
+    feedId: string;
+    seq: number;
+    damage?: DamageReason;
+    error: TacError;
 };
 export type Incoming = {
     kind: "data";

@@ -1,4 +1,4 @@
-import { ErrorCode, TacError } from "../protocol/errors.js";
+import { DAMAGE_REASONS, ErrorCode, TacError } from "../protocol/errors.js";
 import { frameToMessage } from "../protocol/json.js";
 /**
  * Decodes one WebSocket frame. Feed messages always carry a `seq` and control messages never do
@@ -42,6 +42,15 @@ export function decodeIncoming(data) {
             if (typeof o.retryAfter === "number")
                 opts.retryAfter = o.retryAfter;
             const error = new TacError(String(o.code), String(o.message ?? ""), opts);
+            if (o.code === ErrorCode.DamagedRecord &&
+                typeof o.feedId === "string" &&
+                Number.isSafeInteger(o.damagedSeq) &&
+                o.damagedSeq > 0) {
+                const control = { type: "damaged", feedId: o.feedId, seq: o.damagedSeq, error };
+                if (DAMAGE_REASONS.includes(o.reason))
+                    control.damage = o.reason;
+                return { kind: "control", control };
+            }
             const id = typeof o.id === "string" || typeof o.id === "number" ? o.id : undefined;
             return {
                 kind: "control",

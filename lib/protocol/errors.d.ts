@@ -19,8 +19,17 @@ export declare const ErrorCode: {
     readonly SinceBeyondHead: "SINCE_BEYOND_HEAD";
     readonly HistoryTruncated: "HISTORY_TRUNCATED";
     readonly Frame: "BAD_FRAME";
+    /** One journaled message cannot be served (see DamageReason): it is reported in its place, never skipped. */
+    readonly DamagedRecord: "DAMAGED_RECORD";
 };
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+/**
+ * The `reason` of a `DAMAGED_RECORD`: `checksum` — the record failed its CRC when read back from the
+ * server's disk (bit rot, a bad disk); `undecryptable` — its payload cannot be opened (its key was removed
+ * from `ENCRYPTION_KEYS`, or the ciphertext was altered). Either way that one message cannot be served.
+ */
+export declare const DAMAGE_REASONS: readonly ["checksum", "undecryptable"];
+export type DamageReason = (typeof DAMAGE_REASONS)[number];
 export interface TacErrorOptions {
     /** Where in the input the problem is, e.g. `[3].payload.confidence`. */
     path?: string;

@@ -19,7 +19,15 @@ export const ErrorCode = {
     SinceBeyondHead: "SINCE_BEYOND_HEAD",
     HistoryTruncated: "HISTORY_TRUNCATED",
     Frame: "BAD_FRAME",
+    /** One journaled message cannot be served (see DamageReason): it is reported in its place, never skipped. */
+    DamagedRecord: "DAMAGED_RECORD",
 };
+/**
+ * The `reason` of a `DAMAGED_RECORD`: `checksum` — the record failed its CRC when read back from the
+ * server's disk (bit rot, a bad disk); `undecryptable` — its payload cannot be opened (its key was removed
+ * from `ENCRYPTION_KEYS`, or the ciphertext was altered). Either way that one message cannot be served.
+ */
+export const DAMAGE_REASONS = ["checksum", "undecryptable"];
 const STATUS = {
     BAD_JSON: 400,
     VALIDATION: 422,
@@ -36,6 +44,7 @@ const STATUS = {
     SINCE_BEYOND_HEAD: 400,
     HISTORY_TRUNCATED: 409,
     BAD_FRAME: 400,
+    DAMAGED_RECORD: 500,
 };
 export class TacError extends Error {
     name = "TacError";

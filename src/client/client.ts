@@ -196,7 +196,10 @@ export class TacstreamClient {
   #onControl(c: Control): void {
     if (c.type === "heartbeat")
       this.#set({ type: "heartbeat", at: Number.isFinite(c.ts) ? c.ts : Date.now() });
-    else if (c.type === "error") {
+    else if (c.type === "damaged") {
+      const gap = this.#registry.damaged(c.feedId, c.seq, c.damage);
+      if (gap !== undefined) this.#events.emit("gap", gap);
+    } else if (c.type === "error") {
       this.#events.emit("error", c.error);
       this.#retryFeed(c.error);
     } else if (c.op === "subscribe" && typeof c.id === "number") {

@@ -3,7 +3,7 @@
  * It imports nothing from the server and no validation library, so a browser bundle stays small.
  */
 
-export { ErrorCode, TacError } from "../protocol/errors.ts";
+export { type DamageReason, ErrorCode, TacError } from "../protocol/errors.ts";
 export type {
   Priority,
   StreamMessage,

@@ -1,3 +1,4 @@
+import type { DamageReason } from "../protocol/errors.ts";
 import { PRIORITIES, type Priority } from "../protocol/frame.ts";
 import type { StreamMessage } from "../protocol/message.ts";
 import type { FeedReply } from "./wire.ts";
@@ -19,8 +20,20 @@ export interface GapEvent {
   earliest: number;
   epoch: string;
   previousEpoch: string | undefined;
-  /** `epoch`: the journal was recreated; `retention`: history was trimmed; `beyond-head`: the server lost data. */
-  reason: "epoch" | "retention" | "beyond-head";
+  /**
+   * `epoch`: the journal was recreated; `retention`: history was trimmed; `beyond-head`: the server lost
+   * data; `damaged`: the messages `from`..`to` cannot be served (see `damage`).
+   */
+  reason: "epoch" | "retention" | "beyond-head" | "damaged";
+  /** For `damaged`: the first and last seq that cannot be delivered (inclusive). */
+  from?: number;
+  to?: number;
+  /**
+   * For `damaged`, why: `checksum` (the record failed its CRC on the server's disk) or `undecryptable`
+   * (the server cannot decrypt it: its key was removed, or it was altered). Undefined if the server
+   * gave a reason this SDK does not know.
+   */
+  damage?: DamageReason;
 }
 
 export interface SubscribeOp {
@@ -228,6 +241,32 @@ export class Registry {
     if (m.seq <= sub.cursor) return false;
     sub.cursor = m.seq;
     return true;
+  }
+
+  /**
+   * The server sent, in place of `seq`, a notice that it cannot serve that message (damaged on its disk,
+   * or undecryptable there). Moves the cursor past it — this server cannot deliver it, and a resume must
+   * not ask for it forever — and returns the gap to report; undefined when the notice is stale (already
+   * passed, or a subscribe is in flight and will replay it again).
+   */
+  damaged(feedId: string, seq: number, damage?: DamageReason): GapEvent | undefined {
+    const sub = this.#feeds.get(feedId);
+    if (sub === undefined || sub.inFlight > 0 || seq <= sub.cursor || sub.epoch === undefined)
+      return undefined;
+    const since = sub.cursor;
+    sub.cursor = seq;
+    const gap: GapEvent = {
+      feedId,
+      since,
+      earliest: seq + 1,
+      epoch: sub.epoch,
+      previousEpoch: sub.epoch,
+      reason: "damaged",
+      from: seq,
+      to: seq,
+    };
+    if (damage !== undefined) gap.damage = damage;
+    return gap;
   }
 
   /** The connection is gone: unanswered ops will never be answered, held messages will be replayed. */

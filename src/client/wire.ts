@@ -1,4 +1,4 @@
-import { ErrorCode, TacError } from "../protocol/errors.ts";
+import { DAMAGE_REASONS, type DamageReason, ErrorCode, TacError } from "../protocol/errors.ts";
 import { frameToMessage } from "../protocol/json.ts";
 import type { StreamMessage } from "../protocol/message.ts";
 
@@ -16,7 +16,13 @@ export type Control =
   | { type: "heartbeat"; ts: number }
   | { type: "metadata"; op: "subscribe"; id?: string | number; feeds: Record<string, FeedReply> }
   | { type: "metadata"; op: "unsubscribe" | "pong" | "refresh"; id?: string | number }
-  | { type: "error"; error: TacError; id?: string | number };
+  | { type: "error"; error: TacError; id?: string | number }
+  /**
+   * A message the server cannot serve (failed its checksum on the server's disk, or cannot be decrypted
+   * there), sent in its place: its seq, never its bytes. `damage` is undefined for a reason this SDK
+   * does not know.
+   */
+  | { type: "damaged"; feedId: string; seq: number; damage?: DamageReason; error: TacError };
 
 export type Incoming = { kind: "data"; message: StreamMessage } | { kind: "control"; control: Control };
 
@@ -57,6 +63,17 @@ export function decodeIncoming(data: unknown): Incoming {
       if (typeof o.path === "string") opts.path = o.path;
       if (typeof o.retryAfter === "number") opts.retryAfter = o.retryAfter;
       const error = new TacError(String(o.code) as ErrorCode, String(o.message ?? ""), opts);
+      if (
+        o.code === ErrorCode.DamagedRecord &&
+        typeof o.feedId === "string" &&
+        Number.isSafeInteger(o.damagedSeq) &&
+        (o.damagedSeq as number) > 0
+      ) {
+        const control: Control = { type: "damaged", feedId: o.feedId, seq: o.damagedSeq as number, error };
+        if ((DAMAGE_REASONS as readonly unknown[]).includes(o.reason))
+          control.damage = o.reason as DamageReason;
+        return { kind: "control", control };
+      }
       const id = typeof o.id === "string" || typeof o.id === "number" ? o.id : undefined;
       return {
         kind: "control",

@@ -1,5 +1,6 @@
 import type { Journal } from "../journal/journal.ts";
 import { frameToJsonText } from "../protocol/json.ts";
+import { damagedEntry } from "./control.ts";
 
 /**
  * Messages read in the first step. Later steps are sized from the bytes left and the mean size seen so
@@ -12,7 +13,7 @@ const CHUNK = 256;
 export const REPLAY_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface ReplayPage {
-  /** Each message as its JSON text, in seq order. */
+  /** Each message as its JSON text, in seq order (one that cannot be served as `{"seq":N,"error":{...}}`). */
   texts: string[];
   /** Seq of the last message served (the cursor for the next page), or undefined when none. */
   last: number | undefined;
@@ -43,7 +44,7 @@ export async function replayPage(
     const msgs = await journal.read(feedId, after, want);
     for (const m of msgs) {
       if (texts.length === limit) return { texts, last, more: true };
-      const text = frameToJsonText(m.frame);
+      const text = m.damaged ? damagedEntry(feedId, m.seq, m.damaged) : frameToJsonText(m.frame);
       const size = Buffer.byteLength(text);
       if (texts.length > 0 && bytes + size > maxBytes) return { texts, last, more: true };
       texts.push(text);

@@ -5,7 +5,7 @@ import { frameToJsonText } from "../protocol/json.ts";
 import { issuePath, PRIORITIES, type Priority } from "../protocol/message.ts";
 import { parseJsonSafe } from "../security/safe-json.ts";
 import type { EventBus } from "../server/events.ts";
-import { errorMessage, heartbeatMessage, metadataMessage } from "./control.ts";
+import { damagedMessage, errorMessage, heartbeatMessage, metadataMessage } from "./control.ts";
 import { type DeadlineClock, REAL_CLOCK, scheduleAt } from "./deadline.ts";
 import { type ClientOp, ClientOpSchema, type SubscribeOp } from "./ops.ts";
 import { RecentMessages } from "./recent.ts";
@@ -117,8 +117,16 @@ export class Hub implements FanoutCursor {
       const entry = this.recent.add(m);
       const topics = feedTopics(m.feedId);
       const tb = topics.binary[m.priority]!;
-      if (pub.subscriberCount(tb) > 0) pub.publish(tb, m.frame);
       const tj = topics.json[m.priority]!;
+      if (m.damaged) {
+        // A message this node cannot open (e.g. sealed by a peer under a key it lacks): its subscribers
+        // learn of it in its place, as in a replay, so a live client sees the gap too.
+        const notice = damagedMessage(m.feedId, m.seq, m.damaged);
+        if (pub.subscriberCount(tb) > 0) pub.publish(tb, notice);
+        if (pub.subscriberCount(tj) > 0) pub.publish(tj, notice);
+        continue;
+      }
+      if (pub.subscriberCount(tb) > 0) pub.publish(tb, m.frame);
       if (pub.subscriberCount(tj) > 0) {
         pub.publish(tj, this.recent.json(entry, frameToJsonText));
       }

@@ -1,5 +1,6 @@
 import type { Journal, StoredMessage } from "../journal/journal.ts";
 import { frameToJsonText } from "../protocol/json.ts";
+import { damagedMessage } from "./control.ts";
 import type { Recent, RecentMessages } from "./recent.ts";
 import type { SessionState, Subscription } from "./session.ts";
 import type { HubSocket } from "./socket.ts";
@@ -102,10 +103,13 @@ export function join(ws: HubSocket<SessionState>, feedId: string, sub: Subscript
   sub.live = true;
 }
 
+/** A message as sent to one socket; one that cannot be served is its DAMAGED_RECORD notice instead. */
 export function encodeFor(format: "json" | "binary", m: StoredMessage): string | Uint8Array {
+  if (m.damaged) return damagedMessage(m.feedId, m.seq, m.damaged);
   return format === "binary" ? m.frame : frameToJsonText(m.frame);
 }
 
 function cachedEncoding(format: "json" | "binary", r: Recent, recent: RecentMessages): string | Uint8Array {
+  if (r.m.damaged) return damagedMessage(r.m.feedId, r.m.seq, r.m.damaged);
   return format === "binary" ? r.m.frame : recent.json(r, frameToJsonText);
 }

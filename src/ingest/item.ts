@@ -21,6 +21,11 @@ export interface NormalizedItem {
   tags?: string[];
   /** STIX / TAXII: the object id and its `modified` (the version). */
   stix?: { id: string; modified: string };
+  /**
+   * Set when a versioned item (STIX/TAXII) is emitted again because it gained context (a relationship on
+   * a later page): part of its de-duplication identity, so the enriched copy is news once.
+   */
+  revision?: string;
   /** Traffic Light Protocol marking, lower case (`amber+strict`). */
   tlp?: "clear" | "white" | "green" | "amber" | "amber+strict" | "red";
 }

@@ -70,7 +70,7 @@ export class JournalIngestor implements Ingestor {
         id,
         frame: buf.subarray(off, end),
         priority: PRIORITIES.indexOf(m.priority),
-        expiresAt: expiry(m, timestamp),
+        expiresAt: expiry(m, Math.max(timestamp, now)),
       };
       off = end;
     }
@@ -86,9 +86,13 @@ export class JournalIngestor implements Ingestor {
   }
 }
 
-/** A threat payload's `ttl` (seconds) makes the message expire: it is then no longer replayed. */
-function expiry(m: IngestMessage, timestamp: number): number {
+/**
+ * A threat payload's `ttl` (seconds) makes the message expire: it is then no longer replayed. It counts
+ * from `from` — the later of the message timestamp and its receipt — so a polled item dated by its
+ * source (a 2021 KEV entry) is relevant for `ttl` after we learnt of it, not expired at birth.
+ */
+function expiry(m: IngestMessage, from: number): number {
   const p = m.payload as { ttl?: unknown } | null;
   const ttl = typeof p === "object" && p !== null ? p.ttl : undefined;
-  return typeof ttl === "number" && ttl > 0 ? timestamp + ttl * 1000 : 0;
+  return typeof ttl === "number" && ttl > 0 ? from + ttl * 1000 : 0;
 }

@@ -22,9 +22,11 @@ export interface UndecryptableMessage {
  * hold ciphertext while the hub and readers see plain frames. Decryption happens once per message on
  * the tail — never once per subscriber — and keeps seq order: each batch waits for the one before.
  *
- * A message that cannot be opened costs that message only: it is left out of replays and of the tail and
- * reported to `onUndecryptable` with a typed EncryptionError, while the rest is served — one record
- * under a removed key must not turn a feed's replay into a 500 or stop live delivery for good.
+ * A message that cannot be opened costs that message only: it is passed on in its place with no frame and
+ * `damaged: "undecryptable"` (readers answer it with a DAMAGED_RECORD error, like a record that failed
+ * its checksum) and reported to `onUndecryptable` with a typed EncryptionError, while the rest is served —
+ * one record under a removed key must not turn a feed's replay into a 500, vanish without a trace, or
+ * stop live delivery for good.
  */
 export class EncryptedJournal implements Journal {
   readonly #inner: Journal;
@@ -68,17 +70,8 @@ export class EncryptedJournal implements Journal {
   }
 
   async read(feedId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
-    // Skipped messages are made up for from further on: a page shorter than `limit` keeps meaning
-    // "the end of the feed", which replay loops rely on to stop (or to not spin on an empty page).
-    const out: StoredMessage[] = [];
-    let after = afterSeq;
-    for (;;) {
-      const want = limit - out.length;
-      const msgs = await this.#inner.read(feedId, after, want);
-      out.push(...(await this.#openAll(msgs)));
-      if (msgs.length < want || out.length >= limit) return out;
-      after = msgs.at(-1)!.seq;
-    }
+    // One out per one in (nothing is dropped): a page shorter than `limit` still means the end of the feed.
+    return this.#openAll(await this.#inner.read(feedId, afterSeq, limit));
   }
 
   tail(listener: TailListener): () => void {
@@ -100,22 +93,27 @@ export class EncryptedJournal implements Journal {
     };
   }
 
-  /** Opens each message; the ones that fail are reported and left out, the others kept in order. */
+  /** Opens each message, in order; one that fails is reported and stands in as `undecryptable`. */
   async #openAll(msgs: readonly StoredMessage[]): Promise<StoredMessage[]> {
     const settled = await Promise.allSettled(msgs.map((m) => this.#open(m)));
-    const out: StoredMessage[] = [];
-    settled.forEach((r, i) => {
-      if (r.status === "fulfilled") out.push(r.value);
-      else {
-        const m = msgs[i]!;
-        const error =
-          r.reason instanceof EncryptionError
-            ? r.reason
-            : new EncryptionError("malformed", "stored frame cannot be opened", r.reason);
-        this.#onUndecryptable({ feedId: m.feedId, seq: m.seq, error });
-      }
+    return settled.map((r, i) => {
+      if (r.status === "fulfilled") return r.value;
+      const m = msgs[i]!;
+      const error =
+        r.reason instanceof EncryptionError
+          ? r.reason
+          : new EncryptionError("malformed", "stored frame cannot be opened", r.reason);
+      this.#onUndecryptable({ feedId: m.feedId, seq: m.seq, error });
+      // Never the sealed bytes: no reader may mistake ciphertext for a payload.
+      return {
+        seq: m.seq,
+        feedId: m.feedId,
+        priority: m.priority,
+        expiresAt: m.expiresAt,
+        frame: EMPTY,
+        damaged: "undecryptable",
+      };
     });
-    return out;
   }
 
   async #seal(e: AppendEntry): Promise<AppendEntry> {
@@ -127,6 +125,8 @@ export class EncryptedJournal implements Journal {
   }
 
   async #open(m: StoredMessage): Promise<StoredMessage> {
+    // No bytes to open: passed on as damaged, so the reader reports it rather than skip it unseen.
+    if (m.damaged) return m;
     const flags = m.frame[Offset.flags]!;
     if ((flags & Flag.encrypted) === 0) return m;
     const f = decodeFrame(m.frame);
@@ -145,3 +145,5 @@ export class EncryptedJournal implements Journal {
     return { ...m, frame };
   }
 }
+
+const EMPTY = new Uint8Array(0);

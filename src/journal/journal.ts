@@ -6,6 +6,9 @@
  * record number), strictly increasing, not contiguous within a feed. `epoch` names one incarnation of
  * the history: it changes when the journal is recreated, which voids every position a client holds.
  */
+
+import type { DamageReason } from "../protocol/errors.ts";
+
 export interface AppendEntry {
   feedId: string;
   /**
@@ -28,6 +31,11 @@ export interface StoredMessage {
   expiresAt: number;
   /** The frame with `seq` written in. Readers must not modify it: the same bytes fan out to everyone. */
   frame: Uint8Array;
+  /**
+   * The message exists but cannot be served: `frame` is then empty, and the readers answer this seq with
+   * a `DAMAGED_RECORD` error (with this reason) rather than serve bytes nobody wrote or skip it unseen.
+   */
+  damaged?: DamageReason;
 }
 
 export interface FeedPosition {

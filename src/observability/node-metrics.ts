@@ -172,6 +172,8 @@ export class NodeMetrics {
         cells = this.#cellsFor(m.feedId);
       }
       cells[m.priority]?.inc();
+      // A message that cannot be served has no frame, hence no timestamp to measure from.
+      if (m.damaged) continue;
       // The frame's f64 timestamp at offset 16, read without allocating a view per message.
       const f = m.frame;
       for (let i = 0; i < 8; i++) s[i] = f[16 + i]!;

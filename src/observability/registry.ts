@@ -113,6 +113,9 @@ abstract class Family<C> implements Metric {
   }
 
   render(out: string[]): void {
+    // An unlabelled series exists from the start at 0: `rate()` and `increase()` cannot see a first
+    // increment into a series that appears with it (a first 5xx, a first recovery drop).
+    if (this.labelNames.length === 0) this.labels();
     out.push(`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${this.kind}`);
     for (const { values, child } of this.children()) this.renderChild(out, values, child);
   }

@@ -10,6 +10,7 @@ import { bootNode } from "../server/bootstrap.ts";
 import type { Plugin } from "../server/plugin.ts";
 import { defaultPlugins } from "../server/plugins.ts";
 import type { Tacstream } from "../server/server.ts";
+import { wireCloseCode } from "./bun-close.ts";
 import { Drain, type Running, runEntry } from "./shared.ts";
 
 type Ws = ServerWebSocket<SessionState>;
@@ -54,7 +55,7 @@ export async function main(
       perMessageDeflate: false,
       open: (ws: Ws) => hub.onOpen(ws),
       message: (ws: Ws, msg) => hub.onMessage(ws, msg),
-      close: (ws: Ws, code) => hub.onClose(ws, code),
+      close: (ws: Ws, code, reason) => hub.onClose(ws, wireCloseCode(code, reason)),
       drain: (ws: Ws) => hub.onDrain(ws),
       pong: (ws: Ws) => hub.onPong(ws),
     },

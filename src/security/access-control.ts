@@ -289,7 +289,10 @@ function warnRemovedKeys(config: Config, spec: string, log: Logger, now: number)
     config.RETENTION_MAX_AGE_SECONDS * 1000,
   );
   for (const kid of removed) {
-    log.warn("encryption key removed from ENCRYPTION_KEYS: messages sealed with it will be skipped", { kid });
+    log.warn(
+      "encryption key removed from ENCRYPTION_KEYS: messages sealed with it cannot be served (DAMAGED_RECORD)",
+      { kid },
+    );
   }
   const failed = writeKeyLedger(path, ledger);
   if (failed !== undefined) log.warn("cannot record encryption key ids", { err: failed.message });

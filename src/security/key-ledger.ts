@@ -42,7 +42,8 @@ export function readKeyLedger(path: string): KeyLedger {
 /** Writes the ledger atomically (temp file + rename); failures are reported, not thrown. */
 export function writeKeyLedger(path: string, ledger: KeyLedger): Error | undefined {
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    // DATA_DIR itself is often created here first: owner-only, like everything in it.
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     writeFileSync(`${path}.tmp`, JSON.stringify(ledger), { mode: 0o600 });
     renameSync(`${path}.tmp`, path);
     return undefined;

@@ -56,7 +56,7 @@ export async function bootNode(
     security.cipher === undefined
       ? base
       : new EncryptedJournal(base, security.cipher, ({ feedId, seq, error }) =>
-          log.error("stored message cannot be decrypted: skipped", {
+          log.error("stored message cannot be decrypted: answered as DAMAGED_RECORD", {
             feedId,
             seq,
             code: error.code,

@@ -134,3 +134,29 @@ describe("subscription registry", () => {
     expect(new Registry().admit(msg("zzz", 1))).toBe(false);
   });
 });
+
+describe("a damaged record in a replay", () => {
+  test("is a gap from..to of its seq, moves the cursor past it once; stale notices are ignored", () => {
+    const r = new Registry();
+    r.add("a", entry());
+    const [op] = r.subscribeOps();
+    expect(r.damaged("a", 4)).toBeUndefined(); // a subscribe is in flight: its replay will say it again
+    r.onReply(op!.id, { a: { epoch: "E", head: 0, recovered: false } });
+    expect(admitted(r, "a", [3])).toEqual([3]);
+    expect(r.damaged("a", 4, "checksum")).toEqual({
+      feedId: "a",
+      since: 3,
+      earliest: 5,
+      epoch: "E",
+      previousEpoch: "E",
+      reason: "damaged",
+      from: 4,
+      to: 4,
+      damage: "checksum",
+    });
+    expect(r.position("a")).toEqual({ seq: 4, epoch: "E" });
+    expect(r.damaged("a", 4)).toBeUndefined();
+    expect(r.damaged("b", 9)).toBeUndefined();
+    expect(admitted(r, "a", [5])).toEqual([5]);
+  });
+});

@@ -56,3 +56,31 @@ describe("decodeIncoming", () => {
     }
   });
 });
+
+test("a DAMAGED_RECORD error naming its seq is a damaged control, never a feed message", () => {
+  const text = JSON.stringify({
+    type: "error",
+    code: "DAMAGED_RECORD",
+    message: "m",
+    feedId: "f",
+    damagedSeq: 7,
+    reason: "undecryptable",
+  });
+  const got = decodeIncoming(text);
+  expect(got.kind).toBe("control");
+  expect(got.kind === "control" && got.control).toMatchObject({
+    type: "damaged",
+    feedId: "f",
+    seq: 7,
+    damage: "undecryptable",
+  });
+  // A reason this SDK does not know is left out, the notice still counts.
+  const unknown = decodeIncoming(text.replace("undecryptable", "cosmic-ray"));
+  expect(unknown.kind === "control" && unknown.control).toMatchObject({ type: "damaged", seq: 7 });
+  expect(unknown.kind === "control" && "damage" in unknown.control).toBe(false);
+  // Without a usable seq it stays a plain error (nothing to move a cursor to).
+  const bad = decodeIncoming(
+    JSON.stringify({ type: "error", code: "DAMAGED_RECORD", message: "m", damagedSeq: -1 }),
+  );
+  expect(bad.kind === "control" && bad.control.type).toBe("error");
+});

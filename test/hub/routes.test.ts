@@ -1,8 +1,11 @@
 import { describe, expect, test } from "bun:test";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { streamRoutes } from "../../src/hub/routes.ts";
+import { RECORD_HEADER_SIZE } from "../../src/journal/embedded/record.ts";
 import type { Journal, StoredMessage } from "../../src/journal/journal.ts";
 import { writeSeq } from "../../src/protocol/frame.ts";
 import { OPEN_ACCESS } from "../../src/server/access.ts";
+import { journalDir } from "../journal/embedded/helpers.ts";
 import { makeEntry } from "../journal/entries.ts";
 
 /** A feed of `count` messages of about `payloadBytes` each; counts how many the route reads. */
@@ -80,5 +83,39 @@ describe("GET /v1/feeds/:feedId/messages", () => {
     const p = await page(app(journal), "since=0");
     expect(p.messages).toHaveLength(100);
     expect(p).toMatchObject({ next: 100, more: true });
+  });
+});
+
+describe("GET /v1/feeds/:feedId/messages with a record damaged on disk", () => {
+  test("the damaged seq is a typed error entry, never its bytes; the page stays valid JSON and pages past it", async () => {
+    const d = journalDir();
+    try {
+      // No frame cache, so the replay reads the file (as for history older than the cache).
+      const j = await d.open({ cacheBytes: 0 });
+      const entries = [makeEntry("f"), makeEntry("f"), makeEntry("f")];
+      const seqs = await j.append(entries);
+      // A flip inside the second record's payload JSON (`{"title"…`): its quote becomes another byte.
+      const at = RECORD_HEADER_SIZE + entries[0]!.frame.length + RECORD_HEADER_SIZE + 48 + 1 + 2;
+      const file = d.segments()[0]!;
+      const fd = openSync(file, "r+");
+      writeSync(fd, new Uint8Array([readFileSync(file)[at]! ^ 0x01]), 0, 1, at);
+      closeSync(fd);
+      const a = app(j);
+      const res = await a.request("/v1/feeds/f/messages?since=0");
+      const text = await res.text();
+      const body = JSON.parse(text) as { next: number; messages: Array<Record<string, unknown>> };
+      expect(body.messages.map((m) => m.seq)).toEqual(seqs);
+      expect(body.messages[1]).toEqual({
+        seq: seqs[1],
+        error: { code: "DAMAGED_RECORD", message: expect.any(String), feedId: "f", reason: "checksum" },
+      });
+      expect(body.messages[0]!.checksum).toBeDefined();
+      expect(body.next).toBe(seqs[2]!);
+      // Paging from just before the damaged seq moves past it too.
+      const from = (await page(a, `since=${seqs[0]}&limit=1`)) as unknown as { next: number };
+      expect(from.next).toBe(seqs[1]!);
+    } finally {
+      await d.cleanup();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { EncryptedJournal, type UndecryptableMessage } from "../../src/journal/encrypted.ts";
 import type { AppendEntry, Journal, StoredMessage, TailListener } from "../../src/journal/journal.ts";
-import { writeSeq } from "../../src/protocol/frame.ts";
+import { decodeFrame, encodeFrame, Offset, writeSeq } from "../../src/protocol/frame.ts";
 import { createPayloadCipher } from "../../src/security/encryption.ts";
 import { makeEntry } from "./entries.ts";
 
@@ -56,25 +56,61 @@ async function journalWithRemovedKey() {
 }
 
 describe("EncryptedJournal, a message it cannot decrypt", () => {
-  test("replay skips it and reports a typed error; the rest is served", async () => {
+  test("replay has it in its place as undecryptable, with no bytes, and reports a typed error; the rest is served", async () => {
     const { j, skipped } = await journalWithRemovedKey();
-    expect((await j.read("f", 0, 100)).map((m) => m.seq)).toEqual([4, 5]);
+    const got = await j.read("f", 0, 100);
+    expect(got.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(got.map((m) => m.damaged)).toEqual([
+      "undecryptable",
+      "undecryptable",
+      "undecryptable",
+      undefined,
+      undefined,
+    ]);
+    // Never the ciphertext: a reader cannot mistake sealed bytes for a payload.
+    expect(got.slice(0, 3).map((m) => m.frame.length)).toEqual([0, 0, 0]);
+    expect(got[3]!.frame.length).toBeGreaterThan(0);
     expect(skipped.map((s) => s.seq)).toEqual([1, 2, 3]);
     expect(skipped[0]).toMatchObject({ feedId: "f", error: { reason: "unknown_key" } });
   });
 
-  test("a page keeps its length, so a short page still means the end of the feed", async () => {
+  test("one out per one in: a page keeps its length, so a short page still means the end of the feed", async () => {
     const { j } = await journalWithRemovedKey();
-    expect((await j.read("f", 0, 2)).map((m) => m.seq)).toEqual([4, 5]);
-    expect((await j.read("f", 0, 1)).map((m) => m.seq)).toEqual([4]);
+    expect((await j.read("f", 0, 2)).map((m) => m.seq)).toEqual([1, 2]);
+    expect((await j.read("f", 3, 2)).map((m) => m.seq)).toEqual([4, 5]);
+    expect((await j.read("f", 5, 2)).map((m) => m.seq)).toEqual([]);
   });
 
-  test("the live tail reports it and keeps delivering the messages after it", async () => {
+  test("altered ciphertext is undecryptable too (auth_failed), its neighbours are served", async () => {
+    const inner = memoryJournal();
+    const j = new EncryptedJournal(inner, await createPayloadCipher(NEW));
+    await j.append([1, 2, 3].map(() => makeEntry("f")));
+    // One bit of the second message's GCM tag flipped, with a frame CRC that matches (altered, not rotted).
+    const stored = inner.stored[1]!;
+    const f = decodeFrame(stored.frame);
+    const payload = f.payload.slice();
+    payload[payload.length - 1]! ^= 0x01;
+    const id = stored.frame.subarray(Offset.id, Offset.id + 16);
+    stored.frame = encodeFrame({ ...f, id, payload });
+    writeSeq(stored.frame, stored.seq);
+    const reported: UndecryptableMessage[] = [];
+    const reader = new EncryptedJournal(inner, await createPayloadCipher(NEW), (e) => reported.push(e));
+    expect((await reader.read("f", 0, 10)).map((m) => m.damaged)).toEqual([
+      undefined,
+      "undecryptable",
+      undefined,
+    ]);
+    expect(reported).toMatchObject([{ seq: 2, error: { reason: "auth_failed" } }]);
+  });
+
+  test("the live tail passes it on as undecryptable, reports it, and keeps delivering the messages after it", async () => {
     const { inner, j, skipped } = await journalWithRemovedKey();
     const seen: number[] = [];
+    const damaged: number[] = [];
     let notify = () => {};
     j.tail((batch) => {
       seen.push(...batch.map((m) => m.seq));
+      damaged.push(...batch.filter((m) => m.damaged === "undecryptable").map((m) => m.seq));
       notify();
     });
     const old = new EncryptedJournal(inner, await createPayloadCipher(OLD));
@@ -86,11 +122,12 @@ describe("EncryptedJournal, a message it cannot decrypt", () => {
     let wait = arrived(1);
     await current.append([makeEntry("f")]); // 6
     await wait;
+    wait = arrived(3);
     await old.append([makeEntry("f")]); // 7: cannot be decrypted
-    wait = arrived(2);
     await current.append([makeEntry("f")]); // 8
     await wait;
-    expect(seen).toEqual([6, 8]);
+    expect(seen).toEqual([6, 7, 8]);
+    expect(damaged).toEqual([7]);
     expect(skipped.map((s) => s.seq)).toEqual([7]);
   });
 

@@ -102,3 +102,22 @@ describe("BoundedLabel", () => {
     expect(b.of("a")).toBe("a");
   });
 });
+
+describe("series that exist before their first event", () => {
+  test("an unlabelled counter, gauge and histogram are exposed at 0 before any use", async () => {
+    // Absent until its first increment, a counter's first 5xx (or recovery drop) is invisible to
+    // rate() and increase(): the series would appear already at 1.
+    const reg = new Registry();
+    reg.counter("t_errors_total", "Errors.");
+    reg.gauge("t_depth", "Depth.");
+    reg.histogram("t_latency_seconds", "Latency.", [0.1, 1]);
+    reg.counter("t_by_feed_total", "By feed.", ["feed"]);
+    const lines = (await reg.expose()).split("\n").filter((l) => !l.startsWith("#"));
+    expect(lines).toContain("t_errors_total 0");
+    expect(lines).toContain("t_depth 0");
+    expect(lines).toContain('t_latency_seconds_bucket{le="+Inf"} 0');
+    expect(lines).toContain("t_latency_seconds_count 0");
+    // A labelled family has no series until a label set is used: there is no value to invent.
+    expect(lines.some((l) => l.startsWith("t_by_feed_total"))).toBe(false);
+  });
+});

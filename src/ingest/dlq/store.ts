@@ -1,12 +1,9 @@
-import { appendFile, chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { appendFile, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { uuidv7 } from "../../protocol/uuid.ts";
+import { ensurePrivateDir, FILE_MODE, type TextSealer, textSealer } from "../../security/at-rest.ts";
 import type { PayloadCipher } from "../../security/encryption.ts";
-
-// Dead letters hold the raw input and parser messages quoting it: owner-only, like the journal.
-const FILE_MODE = 0o600;
-const DIR_MODE = 0o700;
 
 /** What was refused: a whole document of a feed kind, one webhook body, or one parsed item. */
 export const DLQ_FORMATS = ["rss", "json", "stix", "taxii", "misp", "kev", "webhook", "item"] as const;
@@ -76,6 +73,8 @@ export class DlqStore {
   readonly #maxRaw: number;
   readonly #now: () => number;
   readonly #cipher: PayloadCipher | undefined;
+  /** Index lines: plain JSON objects without a cipher (or from before one was set), sealed with one. */
+  readonly #indexLines: TextSealer;
   readonly #entries = new Map<string, DlqEntry>();
   #lines = 0;
   #writing: Promise<void> = Promise.resolve();
@@ -88,12 +87,13 @@ export class DlqStore {
     this.#maxRaw = o.maxRawBytes ?? 1024 * 1024;
     this.#now = o.now ?? Date.now;
     this.#cipher = o.cipher;
+    this.#indexLines = textSealer(o.cipher, "dlq:index", (line) => line.startsWith("{"));
   }
 
   static async open(dir: string, options: DlqOptions = {}): Promise<DlqStore> {
     const store = new DlqStore(dir, options);
-    await mkdir(dir, { recursive: true, mode: DIR_MODE });
-    await chmod(dir, DIR_MODE);
+    // Dead letters hold the raw input and parser messages quoting it: owner-only, like the journal.
+    await ensurePrivateDir(dir);
     let text = "";
     try {
       text = await readFile(store.#index, "utf8");
@@ -105,7 +105,7 @@ export class DlqStore {
       store.#lines++;
       let parsed: unknown;
       try {
-        parsed = JSON.parse(await store.#openLine(line));
+        parsed = JSON.parse(await store.#indexLines.open(line));
       } catch {
         continue; // a torn last line from a crash mid-append
       }
@@ -116,6 +116,11 @@ export class DlqStore {
     }
     for (const e of store.#entries.values()) store.#count(e.feedId, 1);
     return store;
+  }
+
+  /** Live entries per feed (feeds with none are absent). */
+  depthByFeed(): ReadonlyMap<string, number> {
+    return this.#perFeed;
   }
 
   get size(): number {
@@ -251,20 +256,6 @@ export class DlqStore {
     return new TextEncoder().encode(`dlq:${id}`);
   }
 
-  /** One index line as stored: the JSON itself, or base64 of it sealed when a cipher is set. */
-  async #sealLine(json: string): Promise<string> {
-    if (this.#cipher === undefined) return json;
-    const sealed = await this.#cipher.encryptPayload(new TextEncoder().encode(json), this.#aad("index"));
-    return Buffer.from(sealed).toString("base64");
-  }
-
-  async #openLine(line: string): Promise<string> {
-    // A plaintext line (written before ENCRYPTION_KEYS was set) is still read.
-    if (line.startsWith("{") || this.#cipher === undefined) return line;
-    const plain = await this.#cipher.decryptPayload(Buffer.from(line, "base64"), this.#aad("index"));
-    return new TextDecoder().decode(plain);
-  }
-
   #append(line: v.InferOutput<typeof LineSchema>): Promise<void> {
     this.#lines++;
     const compact = this.#lines > 2 * this.#entries.size + 64;
@@ -274,7 +265,7 @@ export class DlqStore {
       .then(async () =>
         compact
           ? this.#compact()
-          : appendFile(this.#index, `${await this.#sealLine(json)}\n`, { mode: FILE_MODE }),
+          : appendFile(this.#index, `${await this.#indexLines.seal(json)}\n`, { mode: FILE_MODE }),
       );
     this.#writing = next;
     return next;
@@ -282,7 +273,7 @@ export class DlqStore {
 
   async #compact(): Promise<void> {
     const lines = await Promise.all(
-      [...this.#entries.values()].map((entry) => this.#sealLine(JSON.stringify({ op: "put", entry }))),
+      [...this.#entries.values()].map((entry) => this.#indexLines.seal(JSON.stringify({ op: "put", entry }))),
     );
     const tmp = `${this.#index}.tmp`;
     await writeFile(tmp, lines.length === 0 ? "" : `${lines.join("\n")}\n`, { mode: FILE_MODE });

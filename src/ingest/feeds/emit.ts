@@ -17,6 +17,8 @@ export interface EmitDeps {
   seen?: SeenStore;
   /** Messages per journal append (MAX_BATCH). */
   maxBatch: number;
+  /** Epoch ms; judges whether an item's publication date is sane enough to date its message. */
+  now: () => number;
 }
 
 export interface EmitResult {
@@ -59,7 +61,7 @@ export async function emitItems(
     }
     batchKeys.add(key);
     try {
-      const message = await itemToMessage(item, key, deps.feed);
+      const message = await itemToMessage(item, key, deps.feed, deps.now());
       if (opts.knownIds?.has(message.id!)) {
         out.duplicates++;
         journaled.push(key);

@@ -70,6 +70,7 @@ export async function itemToMessage(
   item: NormalizedItem,
   dedupKey: string,
   feed: FeedConfig,
+  now: number,
 ): Promise<IngestMessage> {
   const payload = toThreatPayload(item, {
     source: feed.name ?? feed.id,
@@ -86,13 +87,27 @@ export async function itemToMessage(
       `payload.${issuePath(issue)}`,
     );
   }
-  // The message timestamp stays the time of receipt: the journal counts `ttl` from it, so stamping an
-  // item with its publication date would expire a week-old article at birth. `payload.published` keeps it.
+  // The message is dated by its source where that date is sane; `ttl` counts from receipt when the
+  // timestamp is earlier (src/ingest/pipeline.ts), so an old item is not expired at birth.
+  const timestamp = saneTimestamp(item.published, now);
   const message: IngestMessage = {
     id: await itemMessageId(feed.id, dedupKey),
     type: "data",
     priority: priorityFor(payload, feed),
     payload,
+    ...(timestamp === undefined ? {} : { timestamp }),
   };
   return message;
+}
+
+/** Before this, a date is a parser's zero or a typo, not a publication date (1990-01-01). */
+const EARLIEST_MS = 631_152_000_000;
+/** Source clocks run ahead a little; further ahead is a wrong date, and the time of receipt stands. */
+const MAX_AHEAD_MS = 5 * 60_000;
+
+/** An item's publication date (epoch ms) as its message timestamp, or undefined for the time of receipt. */
+export function saneTimestamp(published: number | undefined, now: number): number | undefined {
+  if (published === undefined || !Number.isFinite(published)) return undefined;
+  if (published < EARLIEST_MS || published > now + MAX_AHEAD_MS) return undefined;
+  return Math.floor(published);
 }

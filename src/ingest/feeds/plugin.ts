@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Hono } from "hono";
+import type { Registry } from "../../observability/registry.ts";
 import { TacError } from "../../protocol/errors.ts";
 import type { Sleep } from "../../resilience/mod.ts";
 import type { NodeContext, Plugin } from "../../server/plugin.ts";
@@ -10,6 +11,7 @@ import { type FeedConfig, loadFeedsFile } from "./config.ts";
 import type { FetchFn } from "./fetch.ts";
 import { type FeedLease, LOCAL_LEASE } from "./lease.ts";
 import { NatsLease } from "./lease-nats.ts";
+import { FeedMetrics } from "./metrics.ts";
 import { clientIp, type FeedRoutesOptions, mountFeedRoutes } from "./routes.ts";
 import { REAL_TIMERS, type Timers } from "./scheduler.ts";
 import { FeedsService } from "./service.ts";
@@ -34,6 +36,8 @@ export interface FeedsPluginOptions extends FeedRoutesOptions {
   /** Keys remembered per feed for de-duplication (default 50,000). */
   maxSeenKeys?: number;
   dlq?: DlqOptions;
+  /** The node's metrics registry (shared with the metrics plugin): poller, breaker and DLQ families. */
+  registry?: Registry;
   fetch?: FetchFn;
   timers?: Timers;
   random?: () => number;
@@ -65,6 +69,8 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
   let dlq: DlqStore | undefined;
   let lease: FeedLease | undefined;
   let lastLeaseError: string | undefined;
+  const metrics = opts.registry === undefined ? undefined : new FeedMetrics(opts.registry);
+  let detachMetrics: (() => void) | undefined;
 
   const started = (): FeedsService => {
     if (service === undefined) throw TacError.unavailable("feeds are starting", 1);
@@ -141,6 +147,7 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
       service = new FeedsService({
         feeds,
         dataDir: ctx.config.DATA_DIR,
+        ...(ctx.cipher === undefined ? {} : { cipher: ctx.cipher }),
         ingestor: ctx.ingestor,
         dlq,
         lease,
@@ -157,6 +164,14 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
         ...(opts.startSpreadMs === undefined ? {} : { startSpreadMs: opts.startSpreadMs }),
       });
       await service.start(opts.schedule ?? true);
+      const svc = service;
+      const store = dlq;
+      detachMetrics = metrics?.attach({
+        polled: () => [...svc.pollers.values()].map((p) => p.metricsView()),
+        feedIds: () => svc.feeds.keys(),
+        dlqDepth: () => store.depthByFeed(),
+        now: () => timers.now(),
+      });
       log.info("feeds started", {
         polled: service.pollers.size,
         webhooks: feeds.filter((f) => f.kind === "webhook").length,
@@ -165,6 +180,8 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
       });
     },
     async stop() {
+      detachMetrics?.();
+      detachMetrics = undefined;
       await service?.stop();
       await lease?.close();
     },

@@ -4,12 +4,15 @@ import type { Logger } from "../../observability/log.ts";
 import { ErrorCode, TacError } from "../../protocol/errors.ts";
 import { uuidToString } from "../../protocol/uuid.ts";
 import { CircuitBreaker, retry, type Sleep, sleep, TokenBucketLimiter } from "../../resilience/mod.ts";
+import type { PayloadCipher } from "../../security/encryption.ts";
 import type { DlqFormat, DlqStore } from "../dlq/store.ts";
 import type { NormalizedItem } from "../item.ts";
+import { StixContext } from "../parsers/mod.ts";
 import type { FeedConfig } from "./config.ts";
 import { type EmitResult, emitItems, type Ingest } from "./emit.ts";
 import { type Fetched, type FetchFn, feedHeaders, fetchDocument } from "./fetch.ts";
 import type { FeedLease } from "./lease.ts";
+import type { PolledFeedView } from "./metrics.ts";
 import { SeenStore } from "./seen.ts";
 import { dedupKeyFor, type PollContext, SOURCES } from "./sources.ts";
 import { asFeedState, FeedStateFile } from "./state.ts";
@@ -21,6 +24,8 @@ const TAKEOVER_SCAN = 200_000;
 export interface PollerDeps {
   /** Where the feed's seen keys and state live (DATA_DIR/feeds). */
   dir: string;
+  /** ENCRYPTION_KEYS' cipher: the seen keys and state are sealed with it. */
+  cipher?: PayloadCipher;
   ingest: Ingest;
   dlq: DlqStore;
   lease: FeedLease;
@@ -51,6 +56,8 @@ export class FeedPoller {
   /** True while this node holds the lease; its loss and regain is a takeover. */
   #holding = false;
   #knownIds: Set<string> | undefined;
+  /** TAXII pages' objects, for relationships that a page split puts apart. */
+  readonly #stix = new StixContext();
 
   constructor(feed: FeedConfig, deps: PollerDeps) {
     this.feed = feed;
@@ -68,11 +75,15 @@ export class FeedPoller {
       feed.rateLimit === undefined
         ? undefined
         : new TokenBucketLimiter({ rate: feed.rateLimit.rate, burst: feed.rateLimit.burst, now: deps.now });
-    this.#state = new FeedStateFile(join(deps.dir, `${feed.id}.state.json`));
+    this.#state = new FeedStateFile(join(deps.dir, `${feed.id}.state.json`), {
+      ...(deps.cipher === undefined ? {} : { cipher: deps.cipher }),
+    });
   }
 
   async open(): Promise<void> {
-    this.#seen = await SeenStore.open(join(this.#d.dir, `${this.feed.id}.seen.jsonl`), this.#d.maxSeenKeys);
+    this.#seen = await SeenStore.open(join(this.#d.dir, `${this.feed.id}.seen.jsonl`), this.#d.maxSeenKeys, {
+      ...(this.#d.cipher === undefined ? {} : { cipher: this.#d.cipher }),
+    });
     await this.#state.load();
   }
 
@@ -89,22 +100,29 @@ export class FeedPoller {
     c.lastPollAt = t0;
     if (!(await this.#d.lease.acquire(this.feed.id, 2 * this.feed.interval * 1000))) {
       c.role = "standby";
+      c.results.standby++;
       this.#holding = false;
       return;
     }
     if (!this.#holding) {
       // Another node may have polled since we last did: take over its state before polling.
-      if (!(await this.#takeOver())) return;
+      if (!(await this.#takeOver())) {
+        c.results.error++;
+        return;
+      }
       this.#holding = true;
     }
     c.role = "active";
     if (this.breaker.state === "open") {
       c.skipped++;
+      c.results["breaker-open"]++;
       return;
     }
     c.polls++;
+    const notModified = c.notModified;
     try {
       await SOURCES[kind](this.#context());
+      c.results[c.notModified > notModified ? "not-modified" : "ok"]++;
       c.lastSuccessAt = this.#d.now();
       c.consecutiveErrors = 0;
       // Every item the source still lists now has its key in the seen store.
@@ -112,6 +130,7 @@ export class FeedPoller {
     } catch (err) {
       if (this.#stop.signal.aborted) return;
       c.errors++;
+      c.results.error++;
       c.consecutiveErrors++;
       c.lastError = err instanceof Error ? err.message : String(err);
       c.lastErrorAt = this.#d.now();
@@ -134,6 +153,7 @@ export class FeedPoller {
         ingest: this.#d.ingest,
         dlq: this.#d.dlq,
         maxBatch: this.#d.maxBatch,
+        now: this.#d.now,
         ...(this.#seen === undefined ? {} : { seen: this.#seen }),
       },
       {
@@ -160,6 +180,18 @@ export class FeedPoller {
     });
   }
 
+  /** What `/metrics` reads of this feed at a scrape. */
+  metricsView(): PolledFeedView {
+    return {
+      id: this.feed.id,
+      kind: this.feed.kind,
+      intervalSeconds: this.feed.interval,
+      counters: this.counters,
+      breaker: this.breaker.state,
+      state: this.#state.state,
+    };
+  }
+
   /** Abandons a poll in flight: its request is aborted, and no poll starts after. */
   abort(): void {
     this.#stop.abort(new TacError(ErrorCode.Unavailable, "feeds stopping"));
@@ -176,6 +208,7 @@ export class FeedPoller {
     return {
       feed: this.feed,
       state: this.#state.state,
+      stix: this.#stix,
       request: (url, accept, conditional) => this.#request(url, accept, conditional),
       emit: (items) => this.emit(items),
       saveState: () => this.#saveState(),
@@ -207,7 +240,8 @@ export class FeedPoller {
         for (let after = 0; ids.size < TAKEOVER_SCAN; ) {
           const page = await journal.read(this.feed.id, after, 1000);
           if (page.length === 0) break;
-          for (const m of page) ids.add(uuidToString(m.frame, 24));
+          // A damaged record has no frame, hence no id to remember.
+          for (const m of page) if (!m.damaged) ids.add(uuidToString(m.frame, 24));
           after = page.at(-1)!.seq;
         }
         this.#knownIds = ids;

@@ -4,6 +4,7 @@ import type { Logger } from "../../observability/log.ts";
 import { ErrorCode, TacError } from "../../protocol/errors.ts";
 import { PRIORITIES } from "../../protocol/message.ts";
 import type { Sleep } from "../../resilience/mod.ts";
+import type { PayloadCipher } from "../../security/encryption.ts";
 import type { EventBus } from "../../server/events.ts";
 import type { DlqEntry, DlqStore } from "../dlq/store.ts";
 import type { Ingestor } from "../ingestor.ts";
@@ -19,6 +20,8 @@ import { type FeedStatusView, newCounters, statusView } from "./status.ts";
 export interface FeedsServiceOptions {
   feeds: readonly FeedConfig[];
   dataDir: string;
+  /** ENCRYPTION_KEYS' cipher: each feed's seen keys and state file are sealed with it. */
+  cipher?: PayloadCipher;
   ingestor: Ingestor;
   dlq: DlqStore;
   lease: FeedLease;
@@ -83,6 +86,7 @@ export class FeedsService {
         feed.id,
         new FeedPoller(feed, {
           dir: join(o.dataDir, "feeds"),
+          ...(o.cipher === undefined ? {} : { cipher: o.cipher }),
           ingest: this.#ingest,
           dlq: o.dlq,
           lease: o.lease,
@@ -195,7 +199,13 @@ export class FeedsService {
   }
 
   #emitDeps(feed: FeedConfig) {
-    return { feed, ingest: this.#ingest, dlq: this.#o.dlq, maxBatch: this.#o.maxBatch };
+    return {
+      feed,
+      ingest: this.#ingest,
+      dlq: this.#o.dlq,
+      maxBatch: this.#o.maxBatch,
+      now: () => this.#o.timers.now(),
+    };
   }
 
   async #deadLetter(

@@ -6,6 +6,7 @@ import {
   parseMispEvent,
   parseMispManifest,
   parseTaxiiEnvelope,
+  type StixContext,
 } from "../parsers/mod.ts";
 import type { FeedConfig, FeedSourceKind } from "./config.ts";
 import type { EmitResult } from "./emit.ts";
@@ -17,6 +18,8 @@ import type { FeedState } from "./state.ts";
 export interface PollContext {
   feed: FeedConfig;
   state: FeedState;
+  /** TAXII: what the feed's earlier pages held, kept by the poller across pages and polls. */
+  stix: StixContext;
   /** GET through the feed's rate limit, retry and circuit breaker. */
   request(
     url: string,
@@ -49,7 +52,7 @@ export const ACCEPT: Record<Exclude<FeedSourceKind, "webhook">, string> = {
  */
 export function dedupKeyFor(kind: FeedSourceKind, item: NormalizedItem): string {
   return kind === "misp" || kind === "stix" || kind === "taxii"
-    ? `${item.key}@${item.published ?? 0}`
+    ? `${item.key}@${item.published ?? 0}${item.revision === undefined ? "" : `+${item.revision}`}`
     : item.key;
 }
 
@@ -130,7 +133,7 @@ async function pollTaxii(ctx: PollContext): Promise<void> {
     }
     let envelope: ReturnType<typeof parseTaxiiEnvelope>;
     try {
-      envelope = parseTaxiiEnvelope(doc.bytes);
+      envelope = parseTaxiiEnvelope(doc.bytes, ctx.stix);
     } catch (err) {
       throw await ctx.deadLetter("taxii", err, doc);
     }

@@ -1,6 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { basename, dirname } from "node:path";
 import * as v from "valibot";
+import { ensurePrivateDir, FILE_MODE, type TextSealer, textSealer } from "../../security/at-rest.ts";
+import type { PayloadCipher } from "../../security/encryption.ts";
 
 /**
  * What a feed must remember across restarts besides the keys it emitted: the validators of the last
@@ -29,19 +31,28 @@ export function asFeedState(value: unknown): FeedState | undefined {
   return r.success ? r.output : undefined;
 }
 
+/** The state file; sealed with ENCRYPTION_KEYS (validators and cursors can quote the source), 0600. */
 export class FeedStateFile {
   readonly #path: string;
+  readonly #sealer: TextSealer;
   state: FeedState = { events: {} };
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(path: string) {
+  constructor(path: string, opts: { cipher?: PayloadCipher } = {}) {
     this.#path = path;
+    this.#sealer = textSealer(opts.cipher, `state:${basename(path)}`, (text) => text.startsWith("{"));
   }
 
-  /** Loads the file; a missing or unreadable one starts afresh (the seen keys still prevent repeats). */
+  /**
+   * Loads the file; a missing or unreadable one (or one that no longer opens) starts afresh: the seen
+   * keys still prevent repeats.
+   */
   async load(): Promise<FeedState> {
     try {
-      const r = v.safeParse(StateSchema, JSON.parse(await readFile(this.#path, "utf8")));
+      const r = v.safeParse(
+        StateSchema,
+        JSON.parse(await this.#sealer.open(await readFile(this.#path, "utf8"))),
+      );
       if (r.success) this.state = r.output;
     } catch {
       this.state = { events: {} };
@@ -61,9 +72,9 @@ export class FeedStateFile {
     const next = this.#writing
       .catch(() => undefined)
       .then(async () => {
-        await mkdir(dirname(this.#path), { recursive: true });
+        await ensurePrivateDir(dirname(this.#path));
         const tmp = `${this.#path}.tmp`;
-        await writeFile(tmp, text);
+        await writeFile(tmp, await this.#sealer.seal(text), { mode: FILE_MODE });
         await rename(tmp, this.#path);
       });
     this.#writing = next;

@@ -10,6 +10,13 @@ import type { FeedState } from "./state.ts";
  */
 export type FeedRole = "starting" | "active" | "standby" | "push" | "disabled";
 
+/**
+ * How a scheduled poll ended: `ok` (the source answered and was ingested), `not-modified` (a 304),
+ * `error`, `breaker-open` (skipped, circuit open), `standby` (another node holds the lease).
+ */
+export const POLL_RESULTS = ["ok", "not-modified", "error", "breaker-open", "standby"] as const;
+export type PollResult = (typeof POLL_RESULTS)[number];
+
 /** Counters and times of one feed, as the poller keeps them (epoch ms; null for never). */
 export interface FeedCounters {
   role: FeedRole;
@@ -28,6 +35,8 @@ export interface FeedCounters {
   consecutiveErrors: number;
   lastError: string | null;
   lastErrorAt: number | null;
+  /** Scheduled polls by how they ended (`/metrics`: tacstream_feed_polls_total). */
+  results: Record<PollResult, number>;
 }
 
 export function newCounters(feed: FeedConfig): FeedCounters {
@@ -46,6 +55,7 @@ export function newCounters(feed: FeedConfig): FeedCounters {
     consecutiveErrors: 0,
     lastError: null,
     lastErrorAt: null,
+    results: { ok: 0, "not-modified": 0, error: 0, "breaker-open": 0, standby: 0 },
   };
 }
 

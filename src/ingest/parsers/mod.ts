@@ -59,5 +59,6 @@ export { type MispManifestEntry, parseMispEvent, parseMispManifest } from "./mis
 export { resolvePath } from "./path.ts";
 export { parseRss, type RssOptions } from "./rss.ts";
 export { parseStixBundle, stixObjectsToItems } from "./stix.ts";
+export { StixContext } from "./stix-context.ts";
 export { patternIndicators } from "./stix-pattern.ts";
 export { parseTaxiiEnvelope, type TaxiiPage } from "./taxii.ts";

@@ -3,6 +3,7 @@ import { issuePath } from "../../protocol/message.ts";
 import { hashTypeOf, type IndicatorType, normalizeIndicator } from "../indicators/normalize.ts";
 import type { NormalizedItem } from "../item.ts";
 import { parseJsonObject, schemaError } from "./json-bytes.ts";
+import type { StixContext } from "./stix-context.ts";
 import { patternIndicators } from "./stix-pattern.ts";
 
 /** Every STIX object has a type and an id; the rest is read defensively, field by field. */
@@ -14,7 +15,7 @@ const BundleSchema = v.looseObject({
   type: v.literal("bundle"),
   objects: v.optional(v.array(StixObjectSchema), []),
 });
-type StixObject = Record<string, unknown> & { type: string; id: string };
+export type StixObject = Record<string, unknown> & { type: string; id: string };
 
 /** The objects that become items, and how a title names them. */
 const LABELS: Record<string, string> = {
@@ -122,8 +123,10 @@ function nameOf(o: StixObject): string {
 /** "indicates malware Poison Ivy; uses attack-pattern Spear phishing" — the relations a reader needs. */
 function relationText(lines: string[] | undefined): string {
   if (lines === undefined || lines.length === 0) return "";
-  const shown = lines.slice(0, MAX_RELATIONS).join("; ");
-  const more = lines.length > MAX_RELATIONS ? `; and ${lines.length - MAX_RELATIONS} more` : "";
+  // Sorted: the same relations read the same whichever page (or order) they arrived in.
+  const sorted = [...new Set(lines)].sort();
+  const shown = sorted.slice(0, MAX_RELATIONS).join("; ");
+  const more = sorted.length > MAX_RELATIONS ? `; and ${sorted.length - MAX_RELATIONS} more` : "";
   return `Related: ${shown}${more}.`;
 }
 
@@ -134,16 +137,41 @@ function relationText(lines: string[] | undefined): string {
  * relationship to an observable adds its indicators to the source (infrastructure `consists-of`
  * ipv4-addr), one to another object is summarised in the source's description; a report carries the
  * indicators of the objects it references.
+ *
+ * With a `context` (TAXII: what earlier pages of the feed held), references reach objects of earlier
+ * pages too, and an object already emitted on an earlier page that a relationship on this page now
+ * describes is emitted again with that context (`revision` counts its relations, so it is news once per
+ * new relation, not a duplicate). The page's objects are then added to the context.
  */
-export function stixObjectsToItems(objects: readonly StixObject[]): NormalizedItem[] {
+export function stixObjectsToItems(objects: readonly StixObject[], context?: StixContext): NormalizedItem[] {
   const byId = new Map<string, StixObject>();
   for (const o of objects) byId.set(o.id, o);
+  const find = (id: string | undefined): StixObject | undefined =>
+    id === undefined ? undefined : (byId.get(id) ?? context?.get(id));
+  // This page's relationships, and earlier pages' ones from or to an object on this page.
+  const touched = new Map<string, StixObject>();
+  for (const o of objects) if (o.type === "relationship") touched.set(o.id, o);
+  const revisit = new Map<string, StixObject>();
+  if (context !== undefined) {
+    for (const o of objects) {
+      for (const r of context.relationshipsFrom(o.id)) touched.set(r.id, r);
+      for (const r of context.relationshipsTo(o.id)) touched.set(r.id, r);
+    }
+    for (const r of [...touched.values()]) {
+      const source = str(r.source_ref);
+      if (source === undefined || byId.has(source)) continue;
+      const earlier = context.get(source);
+      if (earlier === undefined || !Object.hasOwn(LABELS, earlier.type) || earlier.revoked === true) continue;
+      revisit.set(source, earlier);
+      for (const old of context.relationshipsFrom(source)) touched.set(old.id, old);
+    }
+  }
+  const relationships = [...touched.values()];
   const linked = new Map<string, Set<string>>();
   const related = new Map<string, string[]>();
-  for (const r of objects) {
-    if (r.type !== "relationship") continue;
+  for (const r of relationships) {
     const source = str(r.source_ref);
-    const target = byId.get(str(r.target_ref) ?? "");
+    const target = find(str(r.target_ref));
     if (source === undefined || target === undefined) continue;
     if (!Object.hasOwn(LABELS, target.type)) {
       const set = linked.get(source) ?? new Set<string>();
@@ -155,6 +183,24 @@ export function stixObjectsToItems(objects: readonly StixObject[]): NormalizedIt
       related.set(source, lines);
     }
   }
+  // An object from an earlier page comes again only when this page gave it context it did not have.
+  const again = [...revisit.values()].filter((o) => related.has(o.id) || linked.has(o.id));
+  const items = toItems([...objects, ...again], find, linked, related);
+  // Each object of `again` is a labelled, unrevoked type: it made exactly one item, at the end.
+  for (let i = items.length - again.length; i < items.length; i++) {
+    const item = items[i]!;
+    item.revision = `rel${(related.get(item.key)?.length ?? 0) + (linked.get(item.key)?.size ?? 0)}`;
+  }
+  context?.add(objects);
+  return items;
+}
+
+function toItems(
+  objects: readonly StixObject[],
+  find: (id: string | undefined) => StixObject | undefined,
+  linked: ReadonlyMap<string, Set<string>>,
+  related: ReadonlyMap<string, string[]>,
+): NormalizedItem[] {
   const items: NormalizedItem[] = [];
   for (const o of objects) {
     const label = Object.hasOwn(LABELS, o.type) ? LABELS[o.type] : undefined;
@@ -162,7 +208,7 @@ export function stixObjectsToItems(objects: readonly StixObject[]): NormalizedIt
     const indicators = new Set([...ownIndicators(o), ...(linked.get(o.id) ?? [])]);
     if (o.type === "report") {
       for (const ref of strs(o.object_refs)) {
-        const target = byId.get(ref);
+        const target = find(ref);
         if (target !== undefined) for (const i of ownIndicators(target)) indicators.add(i);
       }
     }
@@ -190,7 +236,7 @@ export function stixObjectsToItems(objects: readonly StixObject[]): NormalizedIt
     if (tags.length > 0) item.tags = tags;
     const modified = str(o.modified) ?? str(o.created);
     if (modified !== undefined) item.stix = { id: o.id, modified };
-    const tlp = tlpOf(o, byId);
+    const tlp = tlpOf(o, find);
     if (tlp !== undefined) item.tlp = tlp;
     items.push(item);
   }
@@ -207,11 +253,11 @@ const TLP_IDS: Record<string, NonNullable<NormalizedItem["tlp"]>> = {
 const TLP_NAMES = new Set(["clear", "white", "green", "amber", "amber+strict", "red"]);
 
 /** The object's TLP: a well-known marking id, or a marking definition in the same bundle/page. */
-function tlpOf(o: StixObject, byId: ReadonlyMap<string, StixObject>): NormalizedItem["tlp"] {
+function tlpOf(o: StixObject, find: (id: string) => StixObject | undefined): NormalizedItem["tlp"] {
   for (const ref of strs(o.object_marking_refs)) {
     const known = TLP_IDS[ref];
     if (known !== undefined) return known;
-    const def = byId.get(ref);
+    const def = find(ref);
     const name = str(def?.name)?.toLowerCase().replace(/^tlp:/, "");
     if (name !== undefined && TLP_NAMES.has(name)) return name as NonNullable<NormalizedItem["tlp"]>;
     const tlp = (def?.definition as { tlp?: unknown } | undefined)?.tlp;

@@ -102,7 +102,9 @@ export class EmbeddedJournal implements Journal {
     this.store = new Store(this.o.cacheBytes);
     this.dedup = new DedupWindow(this.o.dedupWindowMs, this.o.dedupMaxIds);
     try {
-      fs.mkdirSync(dir, { recursive: true });
+      // Owner-only, like every file in it (parents created here too: DATA_DIR itself on a first start).
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      fs.chmodSync(dir, 0o700);
       this.lock ??= DirLock.acquire(dir);
       const prev = readMeta(dir);
       this.bootId = currentBootId();

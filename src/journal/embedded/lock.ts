@@ -58,7 +58,7 @@ export class DirLock {
         const fd = fs.openSync(
           path,
           fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
-          0o644,
+          0o600,
         );
         try {
           fs.writeFileSync(fd, text);

@@ -37,7 +37,7 @@ export function readMeta(dir: string): JournalMeta | null {
 /** Replaces the meta file atomically and durably (temp file, fsync, rename, fsync of the directory). */
 export function writeMeta(dir: string, meta: JournalMeta): void {
   const tmp = join(dir, `${META_FILE}.tmp`);
-  const fd = fs.openSync(tmp, "w", 0o644);
+  const fd = fs.openSync(tmp, "w", 0o600);
   try {
     fs.writeFileSync(fd, JSON.stringify(meta));
     fs.fsyncSync(fd);

@@ -42,6 +42,11 @@ export class Segment {
   oldestAppendedAt = 0;
   newestAppendedAt = 0;
   private readers = 0;
+  /**
+   * Checksum verdict per record read back (index seq - baseSeq): 0 not yet checked, 1 good, 2 damaged.
+   * One byte per record of this segment, so each record's CRC is computed once, not on every replay.
+   */
+  private verdicts: Uint8Array | null = null;
   private disposed = false;
 
   constructor(dir: string, baseSeq: number, fd: number, size: number) {
@@ -57,8 +62,10 @@ export class Segment {
     const fd = fs.openSync(
       join(dir, segmentFileName(baseSeq)),
       fs.constants.O_RDWR | fs.constants.O_CREAT,
-      0o644,
+      0o600,
     );
+    // Owner-only, also for a segment written before this rule (the mode above applies only on create).
+    fs.fchmodSync(fd, 0o600);
     return new Segment(dir, baseSeq, fd, 0);
   }
 
@@ -96,6 +103,22 @@ export class Segment {
     this.count++;
     this.lastSeq = seq;
     this.newestAppendedAt = appendedAt;
+  }
+
+  verdict(seq: number): number {
+    const i = seq - this.baseSeq;
+    return this.verdicts !== null && i < this.verdicts.length ? this.verdicts[i]! : 0;
+  }
+
+  noteVerdict(seq: number, good: boolean): void {
+    const i = seq - this.baseSeq;
+    if (i < 0) return;
+    if (this.verdicts === null || i >= this.verdicts.length) {
+      const grown = new Uint8Array(Math.max(i + 1, this.lastSeq - this.baseSeq + 1, 64));
+      if (this.verdicts !== null) grown.set(this.verdicts);
+      this.verdicts = grown;
+    }
+    this.verdicts[i] = good ? 1 : 2;
   }
 
   acquire(): void {

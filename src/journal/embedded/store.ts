@@ -3,7 +3,7 @@ import { ErrorCode, TacError } from "../../protocol/errors.ts";
 import type { StoredMessage } from "../journal.ts";
 import { FeedIndex } from "./feed-index.ts";
 import { FrameCache } from "./frame-cache.ts";
-import { RECORD_HEADER_SIZE } from "./record.ts";
+import { RECORD_HEADER_SIZE, verifyRecord } from "./record.ts";
 import type { Segment } from "./segment.ts";
 import type { PendingBatch } from "./staging.ts";
 
@@ -144,8 +144,9 @@ export class Store {
         throw new TacError(ErrorCode.Internal, `journal: the segment of seq ${out[misses[k]!]!.seq} is gone`);
       }
       const runStart = k;
-      const spanStart = offsets[k]!;
-      let spanEnd = spanStart + lengths[k]!;
+      // From the first record's header: each record is checked against its CRC before it is served.
+      const spanStart = offsets[k]! - RECORD_HEADER_SIZE;
+      let spanEnd = offsets[k]! + lengths[k]!;
       k++;
       while (k < misses.length) {
         const off = offsets[k]!;
@@ -178,9 +179,20 @@ export class Store {
     } finally {
       seg.release();
     }
+    const view = new DataView(span.buffer, span.byteOffset, span.byteLength);
     for (let k = from; k < to; k++) {
+      const m = out[misses[k]!]!;
       const at = offsets[k]! - spanStart;
-      out[misses[k]!]!.frame = span.subarray(at, at + lengths[k]!);
+      const len = lengths[k]!;
+      let verdict = seg.verdict(m.seq);
+      if (verdict === 0) {
+        const head = at - RECORD_HEADER_SIZE;
+        const good = view.getUint32(head) === len && verifyRecord(span, view, head, len);
+        seg.noteVerdict(m.seq, good);
+        verdict = good ? 1 : 2;
+      }
+      if (verdict === 1) m.frame = span.subarray(at, at + len);
+      else m.damaged = "checksum";
     }
   }
 }

@@ -10,6 +10,7 @@ import type { FeedsPlugin } from "../../../src/ingest/feeds/mod.ts";
 import type { StoredMessage } from "../../../src/journal/journal.ts";
 import { frameToJsonText } from "../../../src/protocol/json.ts";
 import { main } from "../../../src/runtime/bun.ts";
+import type { Plugin } from "../../../src/server/plugin.ts";
 import type { Tacstream } from "../../../src/server/server.ts";
 
 export { FIXTURES } from "../parsers/fixtures.ts";
@@ -26,7 +27,9 @@ export interface TestNode {
   /** Every message of `feedId` in the journal, decoded. */
   messages(
     feedId: string,
-  ): Promise<Array<{ id: string; seq: number; priority: string; payload: Record<string, unknown> }>>;
+  ): Promise<
+    Array<{ id: string; seq: number; priority: string; timestamp: number; payload: Record<string, unknown> }>
+  >;
   /** Stops the node; the data directory stays unless `removeData`. */
   stop(removeData?: boolean): Promise<void>;
 }
@@ -47,11 +50,11 @@ export function tempDir(prefix = "tacstream-feeds-"): string {
 
 /**
  * A node with `plugin` mounted, started by the Bun entry itself on 127.0.0.1:0; `env` goes through
- * loadConfig like the real one.
+ * loadConfig like the real one; `before` are mounted ahead of it (the metrics plugin).
  */
 export async function startNode(
   plugin: FeedsPlugin,
-  opts: { env?: Record<string, string>; dataDir?: string } = {},
+  opts: { env?: Record<string, string>; dataDir?: string; before?: Plugin[] } = {},
 ): Promise<TestNode> {
   const dataDir = opts.dataDir ?? tempDir();
   const env = {
@@ -61,7 +64,7 @@ export async function startNode(
     HEARTBEAT_INTERVAL_MS: "60000",
     LOG_LEVEL: "silent",
   };
-  const running = await main({ ...env, ...opts.env }, () => [plugin]);
+  const running = await main({ ...env, ...opts.env }, () => [...(opts.before ?? []), plugin]);
   const journal = running.node.journal;
   let stopped = false;
   return {

@@ -1,0 +1,79 @@
+import type { StixObject } from "./stix.ts";
+
+/**
+ * What earlier TAXII pages of a feed held, so an object keeps the context a page split drops: a
+ * relationship on one page, its source and target on others; a marking definition or a report's
+ * referenced objects a page earlier. Bounded by object count (the oldest go first); kept in memory, so
+ * a restart forgets it (the objects still arrive, without the relations they had on other pages).
+ */
+export class StixContext {
+  readonly #max: number;
+  readonly #objects = new Map<string, StixObject>();
+  /** source_ref → ids of relationships from it (entries may name objects since evicted). */
+  readonly #from = new Map<string, Set<string>>();
+  /** target_ref → ids of relationships to it. */
+  readonly #to = new Map<string, Set<string>>();
+
+  constructor(maxObjects = 10_000) {
+    this.#max = maxObjects;
+  }
+
+  get size(): number {
+    return this.#objects.size;
+  }
+
+  get(id: string): StixObject | undefined {
+    return this.#objects.get(id);
+  }
+
+  /** Relationships seen on earlier pages whose source is `id`. */
+  relationshipsFrom(id: string): StixObject[] {
+    return this.#lookup(this.#from.get(id));
+  }
+
+  /** Relationships seen on earlier pages whose target is `id`. */
+  relationshipsTo(id: string): StixObject[] {
+    return this.#lookup(this.#to.get(id));
+  }
+
+  #lookup(ids: ReadonlySet<string> | undefined): StixObject[] {
+    const out: StixObject[] = [];
+    for (const rid of ids ?? []) {
+      const r = this.#objects.get(rid);
+      if (r !== undefined) out.push(r);
+    }
+    return out;
+  }
+
+  /** Remembers a page's objects (a newer version replaces the older, and counts as recent). */
+  add(objects: readonly StixObject[]): void {
+    for (const o of objects) {
+      this.#objects.delete(o.id);
+      this.#objects.set(o.id, o);
+      if (o.type !== "relationship") continue;
+      index(this.#from, o.source_ref, o.id);
+      index(this.#to, o.target_ref, o.id);
+    }
+    while (this.#objects.size > this.#max) {
+      const [oldest, o] = this.#objects.entries().next().value as [string, StixObject];
+      this.#objects.delete(oldest);
+      if (o.type !== "relationship") continue;
+      unindex(this.#from, o.source_ref, oldest);
+      unindex(this.#to, o.target_ref, oldest);
+    }
+  }
+}
+
+function index(map: Map<string, Set<string>>, key: unknown, id: string): void {
+  if (typeof key !== "string") return;
+  const set = map.get(key) ?? new Set<string>();
+  set.add(id);
+  map.set(key, set);
+}
+
+function unindex(map: Map<string, Set<string>>, key: unknown, id: string): void {
+  if (typeof key !== "string") return;
+  const set = map.get(key);
+  set?.delete(id);
+  if (set?.size === 0) map.delete(key);
+}
