@@ -23,6 +23,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Whether the node can serve (journal usable, fan-out started); defaults to the journal's status. */
   status?: () => { ready: boolean; reason?: string };
+  /** Extra `/ready` fields from the plugins (e.g. the feed lease). */
+  readiness?: () => Record<string, string>;
   events?: EventBus;
   /** The `Access-Control-Allow-Origin` for a request's Origin, or null for none (ALLOWED_ORIGINS). */
   corsOrigin?: (origin: string) => string | null;
@@ -81,7 +83,13 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.get("/ready", (c) => {
     const s = status();
-    const body = { ready: s.ready, journal: deps.journal.kind, auth: deps.access.mode, reason: s.reason };
+    const body = {
+      ready: s.ready,
+      journal: deps.journal.kind,
+      auth: deps.access.mode,
+      ...deps.readiness?.(),
+      reason: s.reason,
+    };
     return c.json(body, s.ready ? 200 : 503, s.ready ? {} : { "Retry-After": "1" });
   });
 

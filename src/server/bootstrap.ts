@@ -1,3 +1,4 @@
+import type { NatsConnection } from "@nats-io/transport-node";
 import { type Config, configWarnings, loadConfig } from "../config/config.ts";
 import { DataDirLockedError } from "../journal/embedded/lock.ts";
 import { EncryptedJournal } from "../journal/encrypted.ts";
@@ -23,6 +24,17 @@ export interface BootedNode {
 /** The node cannot start as configured (its DATA_DIR cannot be written): one line, exit 1. */
 export class StartupError extends Error {
   override readonly name = "StartupError";
+}
+
+/** What the JetStream journal offers the node, named here so the boot path does not import NATS code. */
+interface SharesConnection {
+  readonly connection: NatsConnection | undefined;
+}
+
+function sharedConnection(journal: Journal): (() => NatsConnection | undefined) | undefined {
+  if (journal.kind !== "jetstream" || !("connection" in journal)) return undefined;
+  const shares = journal as Journal & SharesConnection;
+  return () => shares.connection;
 }
 
 /**
@@ -64,6 +76,8 @@ export async function bootNode(
     }
   }
   const audit = security.audit;
+  // The JetStream journal's connection (under the encryption wrapper): the plugins' one connection.
+  const nats = sharedConnection(base);
   const node = new Tacstream({
     config,
     journal,
@@ -75,6 +89,7 @@ export async function bootNode(
     parseJson: (text) => parseJsonSafe(text, { forbiddenKeys: "reject" }),
     ...(audit === undefined ? {} : { audit: (e: AuditEvent) => audit.log(e) }),
     ...(security.cipher === undefined ? {} : { cipher: security.cipher }),
+    ...(nats === undefined ? {} : { nats }),
     plugins: opts.plugins?.(config) ?? [],
   });
   return { config, log, node, journal, security };

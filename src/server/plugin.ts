@@ -1,3 +1,4 @@
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import type { Config } from "../config/config.ts";
 import type { Hub } from "../hub/hub.ts";
@@ -24,6 +25,11 @@ export interface NodeContext {
   audit(event: AuditEvent): void;
   /** Set with ENCRYPTION_KEYS: whatever a plugin writes under DATA_DIR goes through it. */
   cipher?: PayloadCipher;
+  /**
+   * The node's NATS connection (the JetStream journal's), when it has one: plugins use it rather than
+   * dial their own, so a node holds one connection with one set of credentials.
+   */
+  nats?: () => NatsConnection | undefined;
 }
 
 /**
@@ -36,6 +42,11 @@ export interface Plugin {
   routes?(app: Hono, ctx: NodeContext): void;
   /** Start background work once the journal is open (pollers, timers). */
   start?(ctx: NodeContext): Promise<void> | void;
+  /**
+   * Fields this plugin adds to the `/ready` body (e.g. `lease: "unavailable: …"`): what an operator must
+   * see about a part that cannot work, without failing readiness for the rest of the node.
+   */
+  readiness?(): Record<string, string>;
   /** Stop background work; called on shutdown before the journal closes. */
   stop?(): Promise<void> | void;
 }

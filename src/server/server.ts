@@ -1,3 +1,4 @@
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { Hono } from "hono";
 import type { Config } from "../config/config.ts";
 import { Hub, type HubOptions } from "../hub/hub.ts";
@@ -28,6 +29,8 @@ export interface TacstreamOptions {
   audit?: (event: AuditEvent) => void;
   /** ENCRYPTION_KEYS' cipher, for plugins that write files of their own (the DLQ). */
   cipher?: PayloadCipher;
+  /** The journal's NATS connection, shared with the plugins (see NodeContext.nats). */
+  nats?: () => NatsConnection | undefined;
   plugins?: Plugin[];
   /** The node's event bus, when the caller wired listeners (security, audit) before the node existed. */
   events?: EventBus;
@@ -93,6 +96,7 @@ export class Tacstream {
       clientIp: (req) => opts.clientIp?.(req) ?? "",
       audit: opts.audit ?? (() => {}),
       ...(opts.cipher === undefined ? {} : { cipher: opts.cipher }),
+      ...(opts.nats === undefined ? {} : { nats: opts.nats }),
     };
     const deps = {
       journal: opts.journal,
@@ -101,6 +105,7 @@ export class Tacstream {
       access,
       events: this.events,
       status: () => this.status(),
+      readiness: () => Object.assign({}, ...this.#plugins.map((p) => p.readiness?.() ?? {})),
       logger: log,
       ...(opts.parseJson === undefined ? {} : { parseJson: opts.parseJson }),
       maxPayload: opts.config.MAX_PAYLOAD,

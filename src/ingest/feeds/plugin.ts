@@ -68,6 +68,7 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
   let service: FeedsService | undefined;
   let dlq: DlqStore | undefined;
   let lease: FeedLease | undefined;
+  let lastLeaseError: string | undefined;
   const metrics = opts.registry === undefined ? undefined : new FeedMetrics(opts.registry);
   let detachMetrics: (() => void) | undefined;
 
@@ -84,9 +85,20 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
     const log = ctx.log.child({ plugin: "feeds" });
     return new NatsLease({
       servers: ctx.config.NATS_URL.split(","),
+      replicas: ctx.config.NATS_REPLICAS,
       owner: opts.nodeName ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
       now: () => timers.now(),
-      onError: (err) => log.warn("feed lease: NATS unreachable, not polling", { err: String(err) }),
+      // Once per distinct reason: the bucket is retried every few seconds while it cannot be opened.
+      onError: (err) => {
+        const reason = String(err);
+        if (reason === lastLeaseError) return;
+        lastLeaseError = reason;
+        log.warn("feed lease cannot work, not polling", { err: reason });
+      },
+      onReady: () => {
+        lastLeaseError = undefined;
+      },
+      ...(ctx.nats === undefined ? {} : { connection: ctx.nats }),
       auth: {
         ...(ctx.config.NATS_USER === undefined ? {} : { user: ctx.config.NATS_USER }),
         ...(ctx.config.NATS_PASSWORD === undefined ? {} : { pass: ctx.config.NATS_PASSWORD }),
@@ -106,6 +118,12 @@ export function feedsPlugin(opts: FeedsPluginOptions = {}): FeedsPlugin {
     },
     get lease() {
       return lease;
+    },
+    readiness(): Record<string, string> {
+      // Before start, or nothing to poll (webhooks only): no lease is needed, none is reported.
+      if (lease === undefined || service === undefined || service.pollers.size === 0) return {};
+      if (lease === LOCAL_LEASE) return { lease: "none" };
+      return { lease: lease instanceof NatsLease ? lease.state : "custom" };
     },
     routes(app: Hono, ctx: NodeContext) {
       mountFeedRoutes(app, ctx, started, opts);

@@ -21,7 +21,7 @@ import { errorText, NatsLink, pause, retryDelay } from "./connection.ts";
 import { publishHeaders } from "./message.ts";
 import { type JetStreamJournalOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { replay } from "./replay.ts";
-import { ensureStream, epochOf } from "./stream.ts";
+import { ensureStream, epochOf, StreamSubjectsTaken } from "./stream.ts";
 import { Tail } from "./tail.ts";
 
 interface Clients {
@@ -95,6 +95,15 @@ export class JetStreamJournal implements Journal {
     this.stopping.abort();
     await this.live.close();
     await this.link.close();
+  }
+
+  /**
+   * The node's one NATS connection, for the other parts of the node that talk to NATS (the feed lease):
+   * one connection, one set of credentials. Undefined while it is not connected, so they fail fast (a
+   * lease holder that lost NATS must stop polling at once) rather than wait out a request timeout.
+   */
+  get connection(): NatsConnection | undefined {
+    return this.closed || !this.link.connected ? undefined : this.link.nc;
   }
 
   status(): JournalStatus {
@@ -262,12 +271,20 @@ export class JetStreamJournal implements Journal {
           this.clients = { js: jetstream(nc, { timeout: this.o.requestTimeoutMs }), jsm };
           this.adopt(info.created, info.state.last_seq);
           this.streamReady = true;
+          this.streamReason = "jetstream: checking the stream";
           this.o.logger?.info("jetstream journal ready", { stream: this.o.stream, epoch: this.epoch });
           if (this.live.listening) void this.live.start(this.clients.js);
           break;
         } catch (err) {
-          this.streamReason = `jetstream: stream ${this.o.stream}: ${errorText(err)}`;
-          this.o.logger?.warn("jetstream journal not ready", { reason: this.streamReason });
+          const reason =
+            err instanceof StreamSubjectsTaken
+              ? `jetstream: ${err.message}`
+              : `jetstream: stream ${this.o.stream}: ${errorText(err)}`;
+          // One line per new reason: a stream that cannot be created is retried every few seconds, and
+          // the same warning each time would bury everything else.
+          if (reason !== this.streamReason)
+            this.o.logger?.warn("jetstream journal not ready", { reason, stream: this.o.stream });
+          this.streamReason = reason;
           attempted();
           await pause(retryDelay(this.o), this.stopping.signal);
         }

@@ -13,6 +13,26 @@ const NANOS_PER_MS = 1_000_000;
 /** JetStream API error codes the journal reacts to. */
 const STREAM_NOT_FOUND = 10059;
 const STREAM_NAME_IN_USE = 10058;
+const STREAM_SUBJECTS_OVERLAP = 10065;
+
+/**
+ * The stream cannot be created because another stream already captures its subjects (e.g. a second
+ * `NATS_STREAM` on one server with the same subject prefix). Retrying cannot fix it, only the operator
+ * can: the message names both streams so /ready and the log say what to change.
+ */
+export class StreamSubjectsTaken extends Error {
+  override readonly name = "StreamSubjectsTaken";
+  constructor(
+    readonly stream: string,
+    readonly subjects: readonly string[],
+    readonly owner: string | undefined,
+  ) {
+    super(
+      `stream ${stream} cannot be created: subjects ${subjects.join(",")} already owned by stream ${owner ?? "(another stream)"}` +
+        " (point NATS_STREAM at that stream, or use another NATS server)",
+    );
+  }
+}
 
 /** The fields of the stream config the journal owns; everything else is left as the operator set it. */
 export type OwnedConfig = Pick<
@@ -93,6 +113,11 @@ export async function ensureStream(
         // Another node created it between our info and add: take the update path once.
         if (attempt === 0 && addErr instanceof JetStreamApiError && addErr.code === STREAM_NAME_IN_USE)
           continue;
+        if (addErr instanceof JetStreamApiError && addErr.code === STREAM_SUBJECTS_OVERLAP) {
+          const subjects = ownedConfig(o).subjects ?? [];
+          const owner = await jsm.streams.find(subjects[0] ?? "").catch(() => undefined);
+          throw new StreamSubjectsTaken(o.stream, subjects, owner);
+        }
         throw addErr;
       }
     }
