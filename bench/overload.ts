@@ -5,9 +5,10 @@
  * server's RSS at the start, peak and end of the overload, and `/health` latency during it — the probe
  * an orchestrator would use to decide whether to restart a node that is only busy.
  *
- * The server runs with INGEST_MAX_IN_FLIGHT=64: one load-generator process keeps at most a few hundred
- * requests open (Bun's fetch pool), so the node's default 512 would never be reached from here; 64 is
- * also the concurrency at which capacity is measured, so admission sits exactly at the saturation point.
+ * The server runs with INGEST_MAX_IN_FLIGHT=16 and batches of 50 messages (800 messages in flight at
+ * most, about what the default 512 means for single-message POSTs): one load-generator process sharing
+ * the cores with the server cannot offer 3× capacity in single POSTs, nor open enough requests to reach
+ * 512. Capacity is measured at the same concurrency, so admission sits at the saturation point.
  */
 import { join } from "node:path";
 import { type BenchContext, describeOurs, startOurs, withTargets } from "./lib/context.ts";
@@ -17,9 +18,9 @@ import type { Target } from "./lib/procs.ts";
 import { progress } from "./lib/progress.ts";
 import { fmt, mib, ms, type SuiteResult, type Table } from "./lib/results.ts";
 
-const ADMISSION = Number(process.env.OVERLOAD_ADMISSION ?? 16);
+const ADMISSION = 16;
 /** Messages per request: one client process can then offer 3× the node's capacity in requests. */
-const BATCH = Number(process.env.OVERLOAD_BATCH ?? 50);
+const BATCH = 50;
 /** Requests the generator keeps open at most: above ADMISSION (so refusals happen), below the pool. */
 const GENERATOR_IN_FLIGHT = 200;
 
@@ -177,7 +178,6 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
     () => startOurs(ctx, { INGEST_MAX_IN_FLIGHT: String(ADMISSION) }),
     async (targets): Promise<OverloadResult> => {
       const t = targets[0]!;
-      const urls = [t.url];
       progress.update("overload: warm-up");
       await capacity(t.url, 8, ctx.quick ? 1 : 2);
       progress.update("overload: capacity");
