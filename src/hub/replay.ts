@@ -52,6 +52,8 @@ export async function replayThenJoin(
   const full = () => ws.getBufferedAmount() > softLimit / 2;
   let cursor = since;
   let sent = 0;
+  // Messages passed (sent or skipped) and what they were charged: the mean sizes the next journal page.
+  let passed = 0;
   let bytes = 0;
   const current = () => !state.closed && state.subs.get(feedId) === sub;
   for (;;) {
@@ -73,6 +75,7 @@ export async function replayThenJoin(
           // Passing over a message is work too (a high minPriority over a feed of lows sends nothing).
           left -= r.m.frame.byteLength;
           spent += r.m.frame.byteLength;
+          passed++;
           continue;
         }
         const data = cachedEncoding(state.format, r, fanout.recent);
@@ -81,6 +84,7 @@ export async function replayThenJoin(
         left -= size;
         spent += size;
         sent++;
+        passed++;
       }
       budget?.charge(spent);
       bytes += spent;
@@ -94,9 +98,9 @@ export async function replayThenJoin(
       const limit =
         budget === undefined
           ? PAGE
-          : sent === 0
+          : passed === 0
             ? FIRST_BUDGETED_PAGE
-            : Math.min(PAGE, Math.ceil(left / (bytes / sent)) + 1);
+            : Math.min(PAGE, Math.ceil(left / (bytes / passed)) + 1);
       const read = () => (current() ? journal.read(feedId, cursor, limit) : Promise.resolve(undefined));
       const batch = await (budget === undefined ? read() : budget.exclusive(read));
       if (batch === undefined || !current()) return sent;
@@ -127,6 +131,7 @@ export async function replayThenJoin(
           left -= m.frame.byteLength;
           spent += m.frame.byteLength;
         }
+        passed++;
         cursor = m.seq;
       }
       budget?.charge(spent);

@@ -199,6 +199,23 @@ describe("replay budget: many connections × many since=0 subscribes", () => {
     });
   }
 
+  test("a minPriority that skips the whole feed is charged for what it reads: the journal reads stay bounded", async () => {
+    await withHub(0, async (hub, clock, busy, readBytes) => {
+      const conns = Array.from({ length: 20 }, () => connection(clock.now()));
+      const op = JSON.stringify({ op: "subscribe", feeds: ["big"], since: 0, minPriority: "critical" });
+      for (const c of conns) {
+        hub.onOpen(c.ws);
+        hub.onMessage(c.ws, op);
+      }
+      await settled(busy);
+      // Nothing matches: nothing is sent, yet without the charge for skipped messages every connection
+      // would have made the node read the whole feed.
+      for (const c of conns) expect(c.frames).toBe(0);
+      expect(readBytes()).toBeLessThanOrEqual(conns.length * (BURST + 64 * frameBytes));
+      for (const c of conns) hub.onClose(c.ws);
+    });
+  });
+
   test("a replay past its burst continues at the budget's rate, and delivers the whole feed", async () => {
     await withHub(0, async (hub, clock, busy) => {
       const c = connection(clock.now());
