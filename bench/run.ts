@@ -3,7 +3,7 @@
  * non-zero only on message loss or errors).
  *
  *   --quick                 small loads, short runs
- *   --only=latency,peers    run some suites (latency, fanout, ingest, journal, peers)
+ *   --only=latency,peers    run some suites (latency, fanout, ingest, overload, journal, peers)
  *   --journal=jetstream     tacstream on JetStream (a temporary nats-server -js on a free port)
  *   --nodes=3               3 tacstream processes sharing one JetStream stream (implies jetstream)
  */
@@ -17,10 +17,11 @@ import type { BenchContext } from "./lib/context.ts";
 import { buildNodePrograms } from "./lib/node-build.ts";
 import { progress } from "./lib/progress.ts";
 import { machine, type SuiteResult, textTable, writeJson, writeSummary } from "./lib/results.ts";
+import * as overload from "./overload.ts";
 import * as peers from "./peers.ts";
 import { writeReport } from "./report.ts";
 
-const SUITES = { latency, fanout, ingest, journal, peers } as const;
+const SUITES = { latency, fanout, ingest, overload, journal, peers } as const;
 type SuiteName = keyof typeof SUITES;
 const NAMES = Object.keys(SUITES) as SuiteName[];
 

@@ -199,13 +199,14 @@ export class TacstreamClient {
             this.#events.emit("message", m);
     }
     /**
-     * A feed the server could not serve for now (its replay failed: `UNAVAILABLE`, `INTERNAL`) is
-     * subscribed again after `retryAfter` (or a backoff step), from where it stopped; the other feeds of the
-     * connection are not disturbed.
+     * A feed the server could not serve for now (its replay failed: `UNAVAILABLE`, `INTERNAL`, or was
+     * refused: `RATE_LIMITED`, the connection's replay budget spent) is subscribed again after `retryAfter`
+     * (or a backoff step), from where it stopped; the other feeds of the connection are not disturbed.
      */
     #retryFeed(err) {
         const feedId = err.feedId;
-        if (feedId === undefined || (err.code !== ErrorCode.Unavailable && err.code !== ErrorCode.Internal))
+        const retried = [ErrorCode.Unavailable, ErrorCode.Internal, ErrorCode.RateLimited];
+        if (feedId === undefined || !retried.includes(err.code))
             return;
         if (!this.#registry.feedIds.includes(feedId))
             return;

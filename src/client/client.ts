@@ -227,14 +227,14 @@ export class TacstreamClient {
   }
 
   /**
-   * A feed the server could not serve for now (its replay failed: `UNAVAILABLE`, `INTERNAL`) is
-   * subscribed again after `retryAfter` (or a backoff step), from where it stopped; the other feeds of the
-   * connection are not disturbed.
+   * A feed the server could not serve for now (its replay failed: `UNAVAILABLE`, `INTERNAL`, or was
+   * refused: `RATE_LIMITED`, the connection's replay budget spent) is subscribed again after `retryAfter`
+   * (or a backoff step), from where it stopped; the other feeds of the connection are not disturbed.
    */
   #retryFeed(err: TacError): void {
     const feedId = err.feedId;
-    if (feedId === undefined || (err.code !== ErrorCode.Unavailable && err.code !== ErrorCode.Internal))
-      return;
+    const retried = [ErrorCode.Unavailable, ErrorCode.Internal, ErrorCode.RateLimited] as const;
+    if (feedId === undefined || !(retried as readonly string[]).includes(err.code)) return;
     if (!this.#registry.feedIds.includes(feedId)) return;
     const gen = this.#generation;
     const { minMs, maxMs } = this.#o.backoff;

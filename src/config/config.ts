@@ -67,6 +67,10 @@ export const ConfigSchema = v.object({
   RECENT_CACHE_BYTES: v.optional(int(0), 64 * 1024 * 1024),
   /** Replays (subscribes with a `since`) running at once per node; more get UNAVAILABLE + retryAfter. */
   REPLAY_MAX_CONCURRENT: v.optional(int(1, 100_000), 256),
+  /** Per connection: replay bytes earned per second; a replay past its budget is paced (docs/protocol.md). */
+  WS_REPLAY_BYTES_PER_SECOND: v.optional(int(1024), 2 * 1024 * 1024),
+  /** Per connection: replay bytes sent at once before pacing starts (a resume of recent messages fits). */
+  WS_REPLAY_BURST_BYTES: v.optional(int(1024), 8 * 1024 * 1024),
   LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error", "silent"]), "info"),
   ALLOWED_ORIGINS: v.optional(list, "*"),
   // Compared without case (`Production` is production); anything else is refused rather than read as

@@ -3,6 +3,7 @@ import type { FeedPosition, Journal, StoredMessage } from "../journal/journal.ts
 import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
 import { frameToJsonText } from "../protocol/json.ts";
 import { issuePath, PRIORITIES, type Priority } from "../protocol/message.ts";
+import { retryAfterSeconds } from "../resilience/types.ts";
 import { parseJsonSafe } from "../security/safe-json.ts";
 import type { EventBus } from "../server/events.ts";
 import { damagedMessage, errorMessage, heartbeatMessage, metadataMessage } from "./control.ts";
@@ -10,6 +11,7 @@ import { type DeadlineClock, REAL_CLOCK, scheduleAt } from "./deadline.ts";
 import { type ClientOp, ClientOpSchema, type SubscribeOp } from "./ops.ts";
 import { RecentMessages } from "./recent.ts";
 import { type FanoutCursor, join, replayThenJoin } from "./replay.ts";
+import { ReplayBudget } from "./replay-budget.ts";
 import { ReplayGate } from "./replay-gate.ts";
 import { planResume } from "./resume.ts";
 import type { SessionState, Subscription } from "./session.ts";
@@ -26,6 +28,12 @@ export interface HubOptions {
   recentBytes?: number;
   /** Replays running at once on this node; more are refused with UNAVAILABLE and a retryAfter. */
   maxConcurrentReplays?: number;
+  /**
+   * Per connection: bytes of replay earned per second, and the most it may spend at once. A replay past
+   * its budget is paced; a subscribe that needs a replay while the budget is spent gets RATE_LIMITED.
+   */
+  replayBytesPerSecond?: number;
+  replayBurstBytes?: number;
   /** Verifies a token given with a `refresh` op; absent when auth is off. */
   refresh?: (token: string, state: SessionState) => Promise<void>;
   now?: () => number;
@@ -304,11 +312,24 @@ export class Hub implements FanoutCursor {
     }
     if (state.closed) return;
     ws.send(metadataMessage("subscribe", { feeds: replies }, op.id));
+    const budget = this.#budgetOf(state);
+    // Judged once for the whole op: its feeds share what is left, paced, rather than the first one
+    // spending it and the others being refused.
+    const spent = budget !== undefined && budget.available() <= 0;
     await Promise.all(
       replays.map(([feedId, since, sub]) => {
-        const release = this.#replays.tryEnter();
-        const run =
-          release === undefined
+        const release = spent ? undefined : this.#replays.tryEnter();
+        const run = spent
+          ? Promise.reject(
+              new TacError(
+                ErrorCode.RateLimited,
+                "replay budget of this connection spent; subscribe again later",
+                {
+                  retryAfter: retryAfterSeconds(budget.retryAfterMs()),
+                },
+              ),
+            )
+          : release === undefined
             ? Promise.reject(TacError.unavailable("too many replays on this node; subscribe again later", 1))
             : replayThenJoin(
                 ws,
@@ -319,6 +340,7 @@ export class Hub implements FanoutCursor {
                 sub,
                 this.#opts.backpressureLimit,
                 this.#now,
+                budget,
               ).finally(release);
         return run.catch((err: unknown) => {
           // A replay that cannot finish leaves no half-subscription behind: the client is told, per
@@ -336,6 +358,14 @@ export class Hub implements FanoutCursor {
         });
       }),
     );
+  }
+
+  /** The connection's replay budget, made on its first replay (none when the hub has no budget set). */
+  #budgetOf(state: SessionState): ReplayBudget | undefined {
+    const rate = this.#opts.replayBytesPerSecond;
+    if (rate === undefined) return undefined;
+    state.replayBudget ??= new ReplayBudget(rate, this.#opts.replayBurstBytes ?? rate * 4, this.#timers);
+    return state.replayBudget;
   }
 
   /**

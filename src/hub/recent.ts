@@ -26,7 +26,7 @@ export function stringBytes(s: string): number {
 
 /** An array used as a queue: `start` moves instead of shifting, and the array is compacted now and then. */
 class Queue<T> {
-  items: T[] = [];
+  items: (T | undefined)[] = [];
   start = 0;
   get size(): number {
     return this.items.length - this.start;
@@ -37,6 +37,9 @@ class Queue<T> {
   shift(): T | undefined {
     const x = this.items[this.start];
     if (x === undefined) return undefined;
+    // The slot is cleared at once: left until the next compaction, up to as many evicted entries as
+    // live ones stayed reachable, and the cache held twice its budget.
+    this.items[this.start] = undefined;
     this.start++;
     if (this.start > 1024 && this.start * 2 > this.items.length) {
       this.items = this.items.slice(this.start);
@@ -131,7 +134,7 @@ export class RecentMessages {
       if (items[mid]!.m.seq <= since) lo = mid + 1;
       else hi = mid;
     }
-    return items.slice(lo);
+    return items.slice(lo) as Recent[];
   }
 
   #evict(): void {

@@ -2,11 +2,14 @@ import type { Journal, StoredMessage } from "../journal/journal.ts";
 import { frameToJsonText } from "../protocol/json.ts";
 import { damagedMessage } from "./control.ts";
 import type { Recent, RecentMessages } from "./recent.ts";
+import type { ReplayBudget } from "./replay-budget.ts";
 import type { SessionState, Subscription } from "./session.ts";
 import type { HubSocket } from "./socket.ts";
 import { topicsFor } from "./topics.ts";
 
 const PAGE = 512;
+/** The first journal read of a budgeted replay, before it knows the feed's frame size. */
+const FIRST_BUDGETED_PAGE = 64;
 
 /** What replay needs from the hub: how far fan-out has got, globally and per feed, and its cache. */
 export interface FanoutCursor {
@@ -27,6 +30,11 @@ export interface FanoutCursor {
  * must come from the journal), and one with seq > `processed` will be published later (it must come
  * live). After each awaited read the loop sends only what fan-out has passed, and joins the topics in the
  * same synchronous step in which it sees that nothing of this feed was published beyond its cursor.
+ *
+ * With a `budget`, every message the replay passes is charged: its bytes on the socket when sent, its
+ * frame's when skipped (priority, expiry); once the balance is spent the replay waits for
+ * it to refill (it is paced, not failed), and journal pages are sized to what the balance allows, so what
+ * is read for a paused replay is about what it may send next.
  */
 export async function replayThenJoin(
   ws: HubSocket<SessionState>,
@@ -37,6 +45,7 @@ export async function replayThenJoin(
   sub: Subscription,
   softLimit: number,
   now: () => number,
+  budget?: ReplayBudget,
 ): Promise<number> {
   const state = ws.data;
   // A replay never fills the socket past half the slow-consumer limit: it waits for `drain` instead,
@@ -44,27 +53,60 @@ export async function replayThenJoin(
   const full = () => ws.getBufferedAmount() > softLimit / 2;
   let cursor = since;
   let sent = 0;
+  // Messages passed (sent or skipped) and what they were charged: the mean sizes the next journal page.
+  let passed = 0;
+  let bytes = 0;
+  const current = () => !state.closed && state.subs.get(feedId) === sub;
   for (;;) {
+    // Bytes this step may send; a frame is sent while some are left and charged whole.
+    let left = budget === undefined ? Number.POSITIVE_INFINITY : budget.available();
+    let spent = 0;
+    let starved = false;
     if (cursor >= fanout.recent.floor) {
       const t = now();
       let paused = false;
       for (const r of fanout.recent.after(feedId, cursor)) {
-        if (full()) {
+        if (full() || left <= 0) {
           paused = true;
+          starved = left <= 0;
           break;
         }
         cursor = r.m.seq;
-        if (r.m.priority > sub.minPriority || (r.m.expiresAt !== 0 && r.m.expiresAt <= t)) continue;
-        ws.send(cachedEncoding(state.format, r, fanout.recent));
+        if (r.m.priority > sub.minPriority || (r.m.expiresAt !== 0 && r.m.expiresAt <= t)) {
+          // Passing over a message is work too (a high minPriority over a feed of lows sends nothing).
+          left -= r.m.frame.byteLength;
+          spent += r.m.frame.byteLength;
+          passed++;
+          continue;
+        }
+        const data = cachedEncoding(state.format, r, fanout.recent);
+        ws.send(data);
+        const size = sizeOf(data);
+        left -= size;
+        spent += size;
         sent++;
+        passed++;
       }
+      budget?.charge(spent);
+      bytes += spent;
       if (!paused) {
         join(ws, feedId, sub);
         return sent;
       }
+    } else if (left <= 0) {
+      starved = true;
     } else {
-      const batch = await journal.read(feedId, cursor, PAGE);
-      if (state.closed || state.subs.get(feedId) !== sub) return sent;
+      const limit =
+        budget === undefined
+          ? PAGE
+          : passed === 0
+            ? FIRST_BUDGETED_PAGE
+            : Math.min(PAGE, Math.ceil(left / (bytes / passed)) + 1);
+      const read = () => (current() ? journal.read(feedId, cursor, limit) : Promise.resolve(undefined));
+      const batch = await (budget === undefined ? read() : budget.exclusive(read));
+      if (batch === undefined || !current()) return sent;
+      // The balance again: other replays of this connection may have spent some during the read.
+      left = budget === undefined ? Number.POSITIVE_INFINITY : budget.available();
       const processed = fanout.processed;
       let reachedFuture = false;
       let paused = false;
@@ -73,18 +115,29 @@ export async function replayThenJoin(
           reachedFuture = true;
           break;
         }
-        if (full()) {
+        if (full() || left <= 0) {
           // The rest of the page is read again after `drain`: simpler than holding it, and rare.
           paused = true;
+          starved = left <= 0;
           break;
         }
         if (m.priority <= sub.minPriority) {
-          ws.send(encodeFor(state.format, m));
+          const data = encodeFor(state.format, m);
+          ws.send(data);
+          const size = sizeOf(data);
+          left -= size;
+          spent += size;
           sent++;
+        } else {
+          left -= m.frame.byteLength;
+          spent += m.frame.byteLength;
         }
+        passed++;
         cursor = m.seq;
       }
-      const exhausted = !paused && (reachedFuture || batch.length < PAGE);
+      budget?.charge(spent);
+      bytes += spent;
+      const exhausted = !paused && (reachedFuture || batch.length < limit);
       if (exhausted && fanout.lastPublished(feedId) <= cursor) {
         join(ws, feedId, sub);
         return sent;
@@ -92,9 +145,17 @@ export async function replayThenJoin(
     }
     if (full()) {
       await new Promise<void>((resolve) => state.drainWaiters.push(resolve));
-      if (state.closed || state.subs.get(feedId) !== sub) return sent;
+      if (!current()) return sent;
+    } else if (starved && budget !== undefined) {
+      await budget.refilled();
+      if (!current()) return sent;
     }
   }
+}
+
+/** Bytes a frame puts on the socket (JSON text is sent as UTF-8). */
+function sizeOf(data: string | Uint8Array): number {
+  return typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
 }
 
 /** Joins the live topics of the feed's wanted priorities. */

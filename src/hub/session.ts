@@ -1,3 +1,4 @@
+import type { ReplayBudget } from "./replay-budget.ts";
 import type { WireFormat } from "./topics.ts";
 
 /** What the hub's authorizer says about one subject; the security layer provides a real one. */
@@ -35,6 +36,8 @@ export interface SessionState {
   opRefillAt: number;
   opRejected: number;
   closed: boolean;
+  /** Bytes this connection's replays may still send (made by the hub on the first replay). */
+  replayBudget?: ReplayBudget;
   drainWaiters: Array<() => void>;
   /** Cancels the close at token expiry (armed at open, re-armed by every refresh). */
   cancelExpiry?: (() => void) | undefined;

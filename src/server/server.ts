@@ -67,6 +67,8 @@ export class Tacstream {
       opsPerSecond: opts.config.WS_OPS_PER_SECOND,
       recentBytes: opts.config.RECENT_CACHE_BYTES,
       maxConcurrentReplays: opts.config.REPLAY_MAX_CONCURRENT,
+      replayBytesPerSecond: opts.config.WS_REPLAY_BYTES_PER_SECOND,
+      replayBurstBytes: opts.config.WS_REPLAY_BURST_BYTES,
       onError: (err, where) => log.error("hub error", { where, err }),
       events: this.events,
     };

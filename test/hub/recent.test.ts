@@ -85,3 +85,24 @@ test("a frame viewing a larger buffer is copied, so the cache holds only what it
   expect(e.m.frame.buffer.byteLength).toBe(100);
   expect(r.bytes).toBe(100 + 192);
 });
+
+test("evicted entries are let go at once, not when the queue is next compacted (issue #18, item 5)", () => {
+  // Until its slot was cleared, an evicted entry stayed reachable until the next compaction: up to as
+  // many dead entries as live ones (over a thousand here), so the cache held twice its budget.
+  const r = new RecentMessages(10 * (1000 + 192));
+  r.reset(0);
+  const refs: WeakRef<Uint8Array>[] = [];
+  const fill = () => {
+    for (let s = 1; s <= 3000; s++) {
+      const m = msg(s, s % 2 === 0 ? "a" : "b", 1000);
+      refs.push(new WeakRef(m.frame));
+      r.add(m);
+    }
+  };
+  fill();
+  Bun.gc(true);
+  const alive = refs.filter((w) => w.deref() !== undefined).length;
+  expect(r.after("a", r.floor).length + r.after("b", r.floor).length).toBe(10);
+  // The 10 cached, and a few the conservative stack scan may still see.
+  expect(alive).toBeLessThanOrEqual(40);
+});
