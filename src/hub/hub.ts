@@ -5,6 +5,7 @@ import { frameToJsonText } from "../protocol/json.ts";
 import { issuePath, PRIORITIES, type Priority } from "../protocol/message.ts";
 import { parseJsonSafe } from "../security/safe-json.ts";
 import type { EventBus } from "../server/events.ts";
+import { FeedCatalog } from "./catalog.ts";
 import { errorMessage, heartbeatMessage, metadataMessage } from "./control.ts";
 import { type DeadlineClock, REAL_CLOCK, scheduleAt } from "./deadline.ts";
 import { type ClientOp, ClientOpSchema, type SubscribeOp } from "./ops.ts";
@@ -49,6 +50,8 @@ const MAX_OP_DEPTH = 8;
 export class Hub implements FanoutCursor {
   readonly sessions = new Set<Ws>();
   readonly recent: RecentMessages;
+  /** Every feed with messages in the journal, kept from the tail (GET /v1/feeds, pattern subscriptions). */
+  readonly catalog = new FeedCatalog();
   readonly #replays: ReplayGate;
   #epoch = "";
   #processed = 0;
@@ -76,6 +79,11 @@ export class Hub implements FanoutCursor {
     return this.#processed;
   }
 
+  /** The journal's epoch as of the last position the hub read ("" before start). */
+  get epoch(): string {
+    return this.#epoch;
+  }
+
   lastPublished(feedId: string): number {
     return this.#lastPublished.get(feedId) ?? 0;
   }
@@ -83,7 +91,15 @@ export class Hub implements FanoutCursor {
   /** Starts tailing; every message already journaled counts as processed (it is served by replay). */
   async start(publisher: Publisher): Promise<void> {
     this.#publisher = publisher;
+    // Held from before the tail starts until the seed is in: nothing counted twice, nothing missed.
+    this.catalog.beginSeed();
     this.#untail ??= this.#opts.journal.tail((batch) => this.#fanout(batch));
+    try {
+      this.catalog.seed((await this.#opts.journal.feeds?.()) ?? []);
+    } catch (err) {
+      this.catalog.abandonSeed();
+      throw err;
+    }
     const pos = await this.#opts.journal.position("");
     this.#processed = Math.max(this.#processed, pos.last);
     this.#epoch = pos.epoch;
@@ -114,6 +130,7 @@ export class Hub implements FanoutCursor {
       if (m.seq <= (this.#lastPublished.get(m.feedId) ?? 0)) continue;
       this.#lastPublished.set(m.feedId, m.seq);
       if (m.seq > this.#processed) this.#processed = m.seq;
+      this.catalog.observeOne(m);
       const entry = this.recent.add(m);
       const topics = feedTopics(m.feedId);
       const tb = topics.binary[m.priority]!;
