@@ -19,6 +19,8 @@ export declare const ErrorCode: {
     readonly SinceBeyondHead: "SINCE_BEYOND_HEAD";
     readonly HistoryTruncated: "HISTORY_TRUNCATED";
     readonly Frame: "BAD_FRAME";
+    /** A subscription pattern the grant grammar does not allow (`thr*`, `*.kev`). */
+    readonly BadPattern: "BAD_PATTERN";
 };
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export interface TacErrorOptions {

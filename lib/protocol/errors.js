@@ -19,6 +19,8 @@ export const ErrorCode = {
     SinceBeyondHead: "SINCE_BEYOND_HEAD",
     HistoryTruncated: "HISTORY_TRUNCATED",
     Frame: "BAD_FRAME",
+    /** A subscription pattern the grant grammar does not allow (`thr*`, `*.kev`). */
+    BadPattern: "BAD_PATTERN",
 };
 const STATUS = {
     BAD_JSON: 400,
@@ -36,6 +38,7 @@ const STATUS = {
     SINCE_BEYOND_HEAD: 400,
     HISTORY_TRUNCATED: 409,
     BAD_FRAME: 400,
+    BAD_PATTERN: 400,
 };
 export class TacError extends Error {
     name = "TacError";

@@ -12,7 +12,8 @@ export interface CatalogEntry {
   newestAt: number | null;
 }
 
-export type NewFeedListener = (feedId: string) => void;
+/** `firstSeq`: the seq of the feed's first message seen (the seeded head for feeds known at start). */
+export type NewFeedListener = (feedId: string, firstSeq: number) => void;
 
 /**
  * Every feed that has messages in the journal, kept as messages become durable (the hub feeds it its
@@ -66,7 +67,7 @@ export class FeedCatalog {
           head: s.head,
           newestAt: s.newestAt ?? null,
         });
-        this.#announce(s.feedId);
+        this.#announce(s.feedId, s.head);
       } else {
         e.count = s.count;
         e.head = s.head;
@@ -111,7 +112,7 @@ export class FeedCatalog {
         head: m.seq,
         newestAt: frameTimestamp(m.frame),
       });
-      this.#announce(m.feedId);
+      this.#announce(m.feedId, m.seq);
     } else if (m.seq > e.head) {
       e.count++;
       e.head = m.seq;
@@ -119,7 +120,7 @@ export class FeedCatalog {
     }
   }
 
-  #announce(feedId: string): void {
-    for (const l of this.#listeners) l(feedId);
+  #announce(feedId: string, firstSeq: number): void {
+    for (const l of this.#listeners) l(feedId, firstSeq);
   }
 }
