@@ -59,6 +59,12 @@ export function dashboardPlugin(opts: DashboardOptions = {}): Plugin {
         );
         return c.html(`<!doctype html>${String(html)}`, 200, pageCsp(c));
       });
+      // Server-wide figures for the page header, right from its first second: no counting in the page.
+      app.get("/v1/stats", async (c) => {
+        await ctx.access.authenticate(c.req.raw, ctx.clientIp(c.req.raw));
+        const hub = ctx.hub;
+        return c.json({ rate: hub.rate(), connections: hub.sessions.size, last: hub.processed });
+      });
       app.get("/dashboard/app.css", (c) => serve(c, css));
       app.get("/dashboard/app.js", (c) => serve(c, script));
     },

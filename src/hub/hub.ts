@@ -58,6 +58,10 @@ export class Hub implements FanoutCursor {
   readonly #replays: ReplayGate;
   #epoch = "";
   #processed = 0;
+  /** Messages fanned out in second `#rateSecond` and in the second before it (server-wide msg/s). */
+  #rateSecond = 0;
+  #rateNow = 0;
+  #ratePrev = 0;
   readonly #lastPublished = new Map<string, number>();
   #publisher: Publisher | undefined;
   #untail: (() => void) | undefined;
@@ -81,6 +85,23 @@ export class Hub implements FanoutCursor {
 
   get processed(): number {
     return this.#processed;
+  }
+
+  /** Messages this node fanned out during the last complete second (every feed, every node's appends). */
+  rate(now: number = this.#now()): number {
+    const sec = Math.floor(now / 1000);
+    if (sec === this.#rateSecond) return this.#ratePrev;
+    return sec === this.#rateSecond + 1 ? this.#rateNow : 0;
+  }
+
+  #countRate(n: number): void {
+    const sec = Math.floor(this.#now() / 1000);
+    if (sec !== this.#rateSecond) {
+      this.#ratePrev = sec === this.#rateSecond + 1 ? this.#rateNow : 0;
+      this.#rateNow = 0;
+      this.#rateSecond = sec;
+    }
+    this.#rateNow += n;
   }
 
   /** The journal's epoch as of the last position the hub read ("" before start). */
@@ -144,6 +165,7 @@ export class Hub implements FanoutCursor {
         pub.publish(tj, this.recent.json(entry, frameToJsonText));
       }
     }
+    this.#countRate(batch.length);
     const ev = this.#opts.events;
     if (ev?.has("fanout")) ev.emit("fanout", { batch, publishedAt: this.#now() });
   }
