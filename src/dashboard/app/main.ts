@@ -179,12 +179,14 @@ function onMessage(m: StreamMessage): void {
   const now = Date.now();
   const row = toRow(m, now);
   if (!store.add(row)) return;
-  stats.record(now, m.timestamp);
+  const live = m.seq > bootLast;
+  // History is old by nature: counted as received, never as latency.
+  stats.record(now, live ? m.timestamp : Number.NEGATIVE_INFINITY);
   const isNew = !feeds.ids().includes(m.feedId);
   feeds.seen(m);
   if (isNew) renderFeedOptions();
   // History arrives feed after feed: the list is rebuilt in journal order once per frame.
-  if (m.seq <= bootLast) refilterSoon();
+  if (!live) refilterSoon();
   else if (matches(row, filter)) list.push(row);
   renderCountsSoon();
 }
@@ -254,6 +256,8 @@ function poll(
 ): void {
   if (enabled !== "1") return;
   const tick = async () => {
+    // While the socket is down the server is too: no request, no console noise.
+    if (client.state.status !== "connected") return;
     try {
       const res = await authFetch(path);
       if (res.ok) await use(res);
