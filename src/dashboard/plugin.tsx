@@ -10,7 +10,7 @@ import { Page } from "./page.tsx";
 export interface DashboardOptions {
   /** Page title. */
   title?: string;
-  /** Feeds followed when the URL has no `?feeds=` and `/v1/feeds` lists none (default `threats`). */
+  /** Rendered into the page for compatibility; the page now follows every readable feed (`*` pattern). */
   defaultFeeds?: string[];
   /** The page's script; defaults to the bundle `npm run build` makes of app/ (assets/app-js.ts). */
   script?: string;
