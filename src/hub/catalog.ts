@@ -5,11 +5,45 @@ import { frameTimestamp } from "../protocol/frame.ts";
 export interface CatalogEntry {
   readonly feedId: string;
   /** Messages retained at start plus those appended since (retention is not subtracted until restart). */
-  count: number;
+  readonly count: number;
   /** Seq of the newest message. */
-  head: number;
+  readonly head: number;
   /** Timestamp of the newest message (epoch ms), null when unknown. */
-  newestAt: number | null;
+  readonly newestAt: number | null;
+}
+
+/** The hot path keeps the newest frame; its timestamp is read only when someone lists the catalog. */
+class Entry implements CatalogEntry {
+  readonly feedId: string;
+  count: number;
+  head: number;
+  #at: number | null;
+  frame: Uint8Array | undefined;
+
+  constructor(feedId: string, count: number, head: number, at: number | null, frame?: Uint8Array) {
+    this.feedId = feedId;
+    this.count = count;
+    this.head = head;
+    this.#at = at;
+    this.frame = frame;
+  }
+
+  get newestAt(): number | null {
+    if (this.frame !== undefined) {
+      this.#at = frameTimestamp(this.frame);
+      this.frame = undefined;
+    }
+    return this.#at;
+  }
+
+  setAt(v: number): void {
+    this.#at = v;
+    this.frame = undefined;
+  }
+
+  toJSON(): CatalogEntry {
+    return { feedId: this.feedId, count: this.count, head: this.head, newestAt: this.newestAt };
+  }
 }
 
 /** `firstSeq`: the seq of the feed's first message seen (the seeded head for feeds known at start). */
@@ -24,7 +58,7 @@ export type NewFeedListener = (feedId: string, firstSeq: number) => void;
  * those past the seeded head of their feed, so none is counted twice.
  */
 export class FeedCatalog {
-  readonly #entries = new Map<string, CatalogEntry>();
+  readonly #entries = new Map<string, Entry>();
   readonly #listeners = new Set<NewFeedListener>();
   #held: StoredMessage[] | undefined;
 
@@ -61,17 +95,12 @@ export class FeedCatalog {
       const e = this.#entries.get(s.feedId);
       if (e !== undefined && e.head >= s.head) continue;
       if (e === undefined) {
-        this.#entries.set(s.feedId, {
-          feedId: s.feedId,
-          count: s.count,
-          head: s.head,
-          newestAt: s.newestAt ?? null,
-        });
+        this.#entries.set(s.feedId, new Entry(s.feedId, s.count, s.head, s.newestAt ?? null));
         this.#announce(s.feedId, s.head);
       } else {
         e.count = s.count;
         e.head = s.head;
-        e.newestAt = s.newestAt ?? e.newestAt;
+        if (s.newestAt !== undefined) e.setAt(s.newestAt);
       }
     }
     const held = this.#held ?? [];
@@ -106,17 +135,12 @@ export class FeedCatalog {
     }
     const e = this.#entries.get(m.feedId);
     if (e === undefined) {
-      this.#entries.set(m.feedId, {
-        feedId: m.feedId,
-        count: 1,
-        head: m.seq,
-        newestAt: frameTimestamp(m.frame),
-      });
+      this.#entries.set(m.feedId, new Entry(m.feedId, 1, m.seq, null, m.frame));
       this.#announce(m.feedId, m.seq);
     } else if (m.seq > e.head) {
       e.count++;
       e.head = m.seq;
-      e.newestAt = frameTimestamp(m.frame);
+      e.frame = m.frame;
     }
   }
 
