@@ -93,3 +93,27 @@ test("a pattern outside the grammar gets BAD_PATTERN and subscribes nothing", as
     ws.close();
   }
 });
+
+test("a refresh that narrows the grants ends what a pattern brought in, and later feeds follow the new grants", async () => {
+  const wide = await signToken({ sub: "analyst", subscribe: ["intel.*", "edr.*"] }, { secret: SECRET });
+  await post("edr.before", 1);
+  const ws = await open(wide);
+  try {
+    ws.send({ op: "subscribe", id: 1, feeds: ["*"] });
+    const reply = await ws.untilJson<Json>((m) => m.op === "subscribe" && m.id === 1);
+    expect(Object.keys(reply.feeds as Json)).toContain("edr.before");
+    ws.send({ op: "refresh", id: 2, token: viewer });
+    const refreshed = await ws.untilJson<Json>((m) => m.op === "refresh" && m.id === 2);
+    expect(refreshed.revoked).toEqual(expect.arrayContaining(["edr.before", "edr.alerts"]));
+    const mark = ws.received.length;
+    await post("edr.before", 1);
+    await post("edr.after", 1);
+    const [seq] = await post("intel.after", 1);
+    await ws.untilJson<Json>((m) => m.feedId === "intel.after" && m.seq === seq);
+    const later = ws.received.slice(mark).filter((m): m is string => typeof m === "string");
+    for (const other of ["edr.before", "edr.after"])
+      expect(later.filter((m) => m.includes(other))).toEqual([]);
+  } finally {
+    ws.close();
+  }
+});
