@@ -258,6 +258,14 @@ describe("command center", () => {
 
   test("narrow screen (420 px): nothing in the header is clipped", async () => {
     const { page, errors } = await openPage(tokens.admin!, { width: 420, height: 860 });
+    // msg/s is the node's, from /v1/stats: it moves with traffic the page never subscribed to first.
+    await post(
+      "rate.check",
+      Array.from({ length: 100 }, (_, i) => lvl("low", i)),
+    );
+    await page.waitForFunction(() => Number(document.getElementById("fig-rate")?.textContent) >= 100, null, {
+      timeout: 3000,
+    });
     const clipped = await page.evaluate(() => {
       const header = document.querySelector("header")!;
       const out: string[] = [];
