@@ -521,7 +521,7 @@ h1 {
     border-top: 1px solid var(--line);
   }
   .row {
-    grid-template-columns: 92px 62px 1fr;
+    grid-template-columns: 104px 58px 1fr;
     gap: 6px;
     padding: 2px 8px;
   }
