@@ -3,10 +3,10 @@
  * active) under closed-loop load, tacstream and the bare Bun publish baseline in the same run.
  */
 
-import { FANOUT_COLUMNS, fanoutRow, ratioRow, runPair } from "./latency.ts";
-import { type BenchContext, describeOurs } from "./lib/context.ts";
+import { checkFanout, FANOUT_COLUMNS, fanoutRow, ratioRow, runPair } from "./latency.ts";
+import { type BenchContext, describeOurs, startOurs, withTargets } from "./lib/context.ts";
 import { fmt, type SuiteResult, type Table } from "./lib/results.ts";
-import type { FanoutResult } from "./lib/scenario.ts";
+import { type FanoutResult, runFanout } from "./lib/scenario.ts";
 
 interface Step {
   subscribers: number;
@@ -60,5 +60,45 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
     table.rows.push(fanoutRow(o, "tacstream"), fanoutRow(b, "bare"), ratioRow(label, o, b));
     data.push({ ours: o, bare: b });
   }
-  return { suite: "fanout", quick: ctx.quick, data: { steps: data }, tables: [table], failures, notes: [] };
+  // The same load to subscribers of the `bench.*` pattern (the hub joins them to the feed's topics:
+  // the publish path is the named one), beside named subscribers in the same run. The bare baseline
+  // has no patterns, so these rows compare tacstream with itself.
+  const n = ctx.quick ? 50 : 100;
+  const patternSpec = (subscribe: string | undefined, label: string) => ({
+    label,
+    build: ctx.build,
+    subscribers: n,
+    idle: 0,
+    protocol: "binary" as const,
+    feed: "bench.p",
+    ...(subscribe === undefined ? {} : { subscribe }),
+    load: { kind: "max" as const, seconds: ctx.quick ? 1.5 : 8, batch: 50, concurrency: 4 },
+    warmupSeconds: ctx.quick ? 0.3 : 1,
+  });
+  const pattern: Record<string, FanoutResult> = {};
+  for (const [key, subscribe, label] of [
+    ["named", undefined, `${n} subs named`],
+    ["pattern", "bench.*", `${n} subs on bench.*`],
+  ] as const) {
+    const r = await withTargets(
+      () => startOurs(ctx),
+      (targets) => runFanout({ ...patternSpec(subscribe, label), targets }),
+    );
+    checkFanout(r, failures);
+    pattern[key] = r;
+    table.rows.push(fanoutRow(r, "tacstream"));
+  }
+  table.rows.push(
+    ratioRow(`${n} subs`, pattern.pattern!, pattern.named!).map((c, i) =>
+      i === 1 ? "ratio pattern/named" : c,
+    ),
+  );
+  return {
+    suite: "fanout",
+    quick: ctx.quick,
+    data: { steps: data, pattern },
+    tables: [table],
+    failures,
+    notes: [],
+  };
 }

@@ -22,6 +22,8 @@ interface Config {
   record: boolean;
   /** Connections opened at once. */
   concurrency?: number;
+  /** Subscribe with this op entry (a pattern such as `bench.*`) after the upgrade, instead of `?feeds=`. */
+  subscribe?: string;
 }
 
 const cfg = JSON.parse(process.argv[2] ?? "{}") as Config;
@@ -111,7 +113,7 @@ async function openOne(i: number): Promise<void> {
   const opts = {
     host: target.host,
     port: target.port,
-    path: `/v1/stream?feeds=${cfg.feed}`,
+    path: cfg.subscribe === undefined ? `/v1/stream?feeds=${cfg.feed}` : "/v1/stream",
     onMessage: (payload: Buffer, binary: boolean, t: number) => {
       const ts = timestampOf(payload, binary);
       if (ts !== undefined) onData(ts, t);
@@ -123,7 +125,8 @@ async function openOne(i: number): Promise<void> {
       closeCodes[code] = (closeCodes[code] ?? 0) + 1;
     },
   };
-  await openRawWs(cfg.protocol === "binary" ? { ...opts, protocol: "tacstream.v1.binary" } : opts);
+  const ws = await openRawWs(cfg.protocol === "binary" ? { ...opts, protocol: "tacstream.v1.binary" } : opts);
+  if (cfg.subscribe !== undefined) ws.send(JSON.stringify({ op: "subscribe", feeds: [cfg.subscribe] }));
   await ready;
 }
 

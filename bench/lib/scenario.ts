@@ -24,6 +24,8 @@ export interface FanoutSpec {
   /** A short load before the measured one (JIT, connection pools); its deliveries are not counted. */
   warmupSeconds?: number;
   feed?: string;
+  /** Active subscribers subscribe with this pattern (e.g. `bench.*`) instead of naming `feed`. */
+  subscribe?: string;
 }
 
 export interface FanoutResult {
@@ -116,6 +118,7 @@ export async function runFanout(spec: FanoutSpec): Promise<FanoutResult> {
           feed,
           protocol: spec.protocol,
           record: true,
+          ...(spec.subscribe === undefined ? {} : { subscribe: spec.subscribe }),
         }),
       );
     }

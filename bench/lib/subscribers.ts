@@ -12,6 +12,8 @@ export interface SubscriberSpec {
   feed: string;
   protocol: SubProtocol;
   record: boolean;
+  /** A subscription op entry (a pattern) sent after the upgrade instead of `?feeds=`. */
+  subscribe?: string;
 }
 
 export interface SubscriberReport {

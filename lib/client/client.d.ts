@@ -24,6 +24,14 @@ export interface SubscribeOptions {
         seq: number;
         epoch: string;
     };
+    /**
+     * With a pattern: where to resume each feed it covers (positions saved earlier, or chosen to backfill
+     * recent history); feeds not listed join live.
+     */
+    positions?: Record<string, {
+        seq: number;
+        epoch: string;
+    }>;
 }
 /**
  * A tacstream subscriber: one WebSocket, any number of feeds, reconnecting with jittered backoff and
@@ -34,7 +42,11 @@ export declare class TacstreamClient {
     #private;
     constructor(options: ConnectOptions);
     get state(): StreamConnection;
-    /** Calls `handler` for every message of `feedId`; returns the function that unsubscribes it. */
+    /**
+     * Calls `handler` for every message of `feedId`; returns the function that unsubscribes it. A pattern
+     * (`"*"`, `"intel.*"`: the grant grammar) covers every feed it matches that the token may read,
+     * including feeds created later; each of them resumes on its own across reconnects.
+     */
     subscribe<M extends StreamMessage = ThreatMessage>(feedId: string, handler: (message: M) => void, options?: SubscribeOptions): () => void;
     /** The messages of `feedId` as an async iterator; `break` unsubscribes, `close()` ends it. */
     messages<M extends StreamMessage = ThreatMessage>(feedId: string, options?: SubscribeOptions): AsyncIterableIterator<M>;

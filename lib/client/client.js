@@ -5,13 +5,11 @@ import { Emitter } from "./emitter.js";
 import { PROTOCOLS, placeToken, redactUrl, streamUrl } from "./endpoint.js";
 import { messageIterator } from "./iterator.js";
 import { resolveOptions } from "./options.js";
-import { Registry } from "./registry.js";
+import { FEED_ID_RE, patternMatcher, Registry } from "./registry.js";
 import { initialState, reduce } from "./state.js";
 import { openTransport } from "./transport.js";
 import { Watchdog } from "./watchdog.js";
 import { decodeIncoming } from "./wire.js";
-// Same rule as the server's FeedIdSchema, checked here so one bad id cannot fail a grouped resubscribe.
-const FEED_ID_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 let clientCount = 0;
 /**
  * A tacstream subscriber: one WebSocket, any number of feeds, reconnecting with jittered backoff and
@@ -40,8 +38,14 @@ export class TacstreamClient {
     get state() {
         return this.#state;
     }
-    /** Calls `handler` for every message of `feedId`; returns the function that unsubscribes it. */
+    /**
+     * Calls `handler` for every message of `feedId`; returns the function that unsubscribes it. A pattern
+     * (`"*"`, `"intel.*"`: the grant grammar) covers every feed it matches that the token may read,
+     * including feeds created later; each of them resumes on its own across reconnects.
+     */
     subscribe(feedId, handler, options = {}) {
+        if (typeof feedId === "string" && feedId.includes("*"))
+            return this.#subscribePattern(feedId, handler, options);
         if (typeof feedId !== "string" || !FEED_ID_RE.test(feedId) || /\.\.|\.$/.test(feedId)) {
             throw new TacError(ErrorCode.Validation, `invalid feed id ${JSON.stringify(feedId)}`, {
                 path: "feedId",
@@ -60,6 +64,28 @@ export class TacstreamClient {
             active = false;
             if (this.#registry.remove(feedId, entry))
                 this.#send({ op: "unsubscribe", feeds: [feedId] });
+        };
+    }
+    #subscribePattern(pattern, handler, options) {
+        const matches = patternMatcher(pattern);
+        if (matches === undefined) {
+            throw new TacError(ErrorCode.BadPattern, `pattern ${JSON.stringify(pattern)} must be "*" or "<feed>.*"`, {
+                path: "feedId",
+            });
+        }
+        const rank = PRIORITIES.indexOf(options.minPriority ?? "low");
+        if (rank < 0)
+            throw new TacError(ErrorCode.Validation, "invalid minPriority", { path: "minPriority" });
+        const entry = { fn: handler, rank };
+        if (this.#registry.addPattern(pattern, matches, entry, options.positions))
+            this.#subscribePatterns([pattern]);
+        let active = true;
+        return () => {
+            if (!active)
+                return;
+            active = false;
+            if (this.#registry.removePattern(pattern, entry))
+                this.#send({ op: "unsubscribe", feeds: [pattern] });
         };
     }
     /** The messages of `feedId` as an async iterator; `break` unsubscribes, `close()` ends it. */
@@ -140,6 +166,7 @@ export class TacstreamClient {
         this.#set({ type: "open" });
         this.#watchdog.start();
         this.#subscribeNow(this.#registry.feedIds);
+        this.#subscribePatterns(this.#registry.patterns);
     }
     #onData(data) {
         this.#watchdog.kick();
@@ -180,8 +207,20 @@ export class TacstreamClient {
             for (const m of deliver)
                 this.#deliver(m);
             if (resubscribe.length > 0)
-                this.#subscribeNow(resubscribe);
+                this.#resubscribe(resubscribe);
         }
+        else if (c.op === "subscribe" && c.id === undefined && typeof c.pattern === "string") {
+            for (const o of this.#registry.onPatternFeed(c.feeds ?? {}))
+                this.#events.emit("subscribed", { feedId: o.feedId, ...o.reply });
+        }
+    }
+    /** Named feeds are subscribed again by name, pattern-only ones through their patterns. */
+    #resubscribe(feedIds) {
+        const named = this.#registry.feedIds;
+        this.#subscribeNow(feedIds.filter((f) => named.includes(f)));
+        const patterns = new Set(feedIds.filter((f) => !named.includes(f)).flatMap((f) => this.#registry.patternsFor(f)));
+        if (patterns.size > 0)
+            this.#subscribePatterns([...patterns]);
     }
     #deliver(m) {
         const rank = PRIORITIES.indexOf(m.priority);
@@ -208,14 +247,14 @@ export class TacstreamClient {
         const retried = [ErrorCode.Unavailable, ErrorCode.Internal, ErrorCode.RateLimited];
         if (feedId === undefined || !retried.includes(err.code))
             return;
-        if (!this.#registry.feedIds.includes(feedId))
+        if (!this.#registry.has(feedId))
             return;
         const gen = this.#generation;
         const { minMs, maxMs } = this.#o.backoff;
         const delayMs = err.retryAfter !== undefined ? err.retryAfter * 1000 : backoff(0, minMs, maxMs, this.#o.random);
         this.#o.timers.setTimeout(() => {
-            if (gen === this.#generation && this.#registry.feedIds.includes(feedId))
-                this.#subscribeNow([feedId]);
+            if (gen === this.#generation && this.#registry.has(feedId))
+                this.#resubscribe([feedId]);
         }, delayMs);
     }
     /** Sends subscribe ops now if connected; otherwise the next open subscribes every feed. */
@@ -223,6 +262,12 @@ export class TacstreamClient {
         if (this.#state.status !== "connected" || this.#transport === undefined)
             return;
         for (const op of this.#registry.subscribeOps(feedIds))
+            this.#send(op);
+    }
+    #subscribePatterns(patterns) {
+        if (this.#state.status !== "connected" || this.#transport === undefined)
+            return;
+        for (const op of this.#registry.patternOps(patterns))
             this.#send(op);
     }
     #send(op) {

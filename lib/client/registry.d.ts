@@ -45,6 +45,10 @@ export interface ReplyOutcome {
     reply: FeedReply;
     gap?: GapEvent;
 }
+/** The grant grammar's patterns: `*` (every feed) or `<feed>.*` (every feed below it). */
+export declare function patternMatcher(pattern: string): ((feedId: string) => boolean) | undefined;
+/** Same rule as the server's FeedIdSchema. */
+export declare const FEED_ID_RE: RegExp;
 /**
  * Every feed the client wants, with its handlers, its resume position (seq + epoch) and the rule that
  * delivers each message at most once and in order: a message is delivered only if its seq is above the
@@ -61,7 +65,11 @@ export declare class Registry {
     constructor(opts?: {
         partial?: boolean;
     });
+    /** Feeds subscribed by name (pattern-only feeds are resubscribed through their pattern). */
     get feedIds(): string[];
+    get patterns(): string[];
+    /** Patterns that cover `feedId`. */
+    patternsFor(feedId: string): string[];
     has(feedId: string): boolean;
     position(feedId: string): {
         seq: number;
@@ -75,6 +83,16 @@ export declare class Registry {
         seq: number;
         epoch: string;
     }): boolean;
+    /**
+     * Adds a pattern handler; true when the server subscription must be (re)made. `positions` resume the
+     * feeds the pattern covers from positions saved earlier (`position(feedId)` for each).
+     */
+    addPattern(pattern: string, matches: (feedId: string) => boolean, entry: HandlerEntry, positions?: Record<string, {
+        seq: number;
+        epoch: string;
+    }>): boolean;
+    /** Removes a pattern handler; true when it was the last one and the server pattern should go. */
+    removePattern(pattern: string, entry: HandlerEntry): boolean;
     /** Removes a handler; true when it was the feed's last one and the server subscription should go. */
     remove(feedId: string, entry: HandlerEntry): boolean;
     handlers(feedId: string): Iterable<HandlerEntry>;
@@ -83,6 +101,13 @@ export declare class Registry {
      * many feeds costs a handful of ops. Each feed resumes from its cursor in its epoch once it has one.
      */
     subscribeOps(feedIds?: readonly string[]): SubscribeOp[];
+    /**
+     * One op per pattern: the pattern, and a `since` for every feed it brought in that has a position, so
+     * a reconnect resumes each of them (feeds that appeared meanwhile join from their start).
+     */
+    patternOps(patterns?: readonly string[]): SubscribeOp[];
+    /** The server joined a feed that appeared after the pattern subscription (`pattern` in the message). */
+    onPatternFeed(replies: Record<string, FeedReply>): ReplyOutcome[];
     /**
      * Applies a subscribe reply. Returns what to report per feed, the held messages that are now
      * deliverable (in order), and the feeds to resubscribe (partial catch-up after a gap).

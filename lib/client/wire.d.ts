@@ -17,6 +17,10 @@ export type Control = {
     op: "subscribe";
     id?: string | number;
     feeds: Record<string, FeedReply>;
+    /** In a reply to a pattern op: the feeds each pattern brought in. */
+    patterns?: Record<string, string[]>;
+    /** Unsolicited (no id): a feed that appeared and joined through this pattern. */
+    pattern?: string;
 } | {
     type: "metadata";
     op: "unsubscribe" | "pong" | "refresh";

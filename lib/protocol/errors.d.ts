@@ -21,6 +21,8 @@ export declare const ErrorCode: {
     readonly Frame: "BAD_FRAME";
     /** One journaled message cannot be served (see DamageReason): it is reported in its place, never skipped. */
     readonly DamagedRecord: "DAMAGED_RECORD";
+    /** A subscription pattern the grant grammar does not allow (`thr*`, `*.kev`). */
+    readonly BadPattern: "BAD_PATTERN";
 };
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 /**

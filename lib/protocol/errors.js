@@ -21,6 +21,8 @@ export const ErrorCode = {
     Frame: "BAD_FRAME",
     /** One journaled message cannot be served (see DamageReason): it is reported in its place, never skipped. */
     DamagedRecord: "DAMAGED_RECORD",
+    /** A subscription pattern the grant grammar does not allow (`thr*`, `*.kev`). */
+    BadPattern: "BAD_PATTERN",
 };
 /**
  * The `reason` of a `DAMAGED_RECORD`: `checksum` — the record failed its CRC when read back from the
@@ -45,6 +47,7 @@ const STATUS = {
     HISTORY_TRUNCATED: 409,
     BAD_FRAME: 400,
     DAMAGED_RECORD: 500,
+    BAD_PATTERN: 400,
 };
 export class TacError extends Error {
     name = "TacError";

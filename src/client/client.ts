@@ -6,7 +6,7 @@ import { Emitter } from "./emitter.ts";
 import { PROTOCOLS, placeToken, redactUrl, streamUrl } from "./endpoint.ts";
 import { messageIterator } from "./iterator.ts";
 import { type ConnectOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
-import { type GapEvent, type HandlerEntry, Registry } from "./registry.ts";
+import { FEED_ID_RE, type GapEvent, type HandlerEntry, patternMatcher, Registry } from "./registry.ts";
 import { initialState, reduce, type StateEvent, type StreamConnection } from "./state.ts";
 import { openTransport, type Transport } from "./transport.ts";
 import { Watchdog } from "./watchdog.ts";
@@ -30,10 +30,12 @@ export interface SubscribeOptions {
   minPriority?: Priority;
   /** Resume a feed from a position saved earlier (`client.position(feedId)`). */
   from?: { seq: number; epoch: string };
+  /**
+   * With a pattern: where to resume each feed it covers (positions saved earlier, or chosen to backfill
+   * recent history); feeds not listed join live.
+   */
+  positions?: Record<string, { seq: number; epoch: string }>;
 }
-
-// Same rule as the server's FeedIdSchema, checked here so one bad id cannot fail a grouped resubscribe.
-const FEED_ID_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 let clientCount = 0;
 
 /**
@@ -70,12 +72,18 @@ export class TacstreamClient {
     return this.#state;
   }
 
-  /** Calls `handler` for every message of `feedId`; returns the function that unsubscribes it. */
+  /**
+   * Calls `handler` for every message of `feedId`; returns the function that unsubscribes it. A pattern
+   * (`"*"`, `"intel.*"`: the grant grammar) covers every feed it matches that the token may read,
+   * including feeds created later; each of them resumes on its own across reconnects.
+   */
   subscribe<M extends StreamMessage = ThreatMessage>(
     feedId: string,
     handler: (message: M) => void,
     options: SubscribeOptions = {},
   ): () => void {
+    if (typeof feedId === "string" && feedId.includes("*"))
+      return this.#subscribePattern(feedId, handler, options);
     if (typeof feedId !== "string" || !FEED_ID_RE.test(feedId) || /\.\.|\.$/.test(feedId)) {
       throw new TacError(ErrorCode.Validation, `invalid feed id ${JSON.stringify(feedId)}`, {
         path: "feedId",
@@ -90,6 +98,34 @@ export class TacstreamClient {
       if (!active) return;
       active = false;
       if (this.#registry.remove(feedId, entry)) this.#send({ op: "unsubscribe", feeds: [feedId] });
+    };
+  }
+
+  #subscribePattern<M extends StreamMessage>(
+    pattern: string,
+    handler: (message: M) => void,
+    options: SubscribeOptions,
+  ): () => void {
+    const matches = patternMatcher(pattern);
+    if (matches === undefined) {
+      throw new TacError(
+        ErrorCode.BadPattern,
+        `pattern ${JSON.stringify(pattern)} must be "*" or "<feed>.*"`,
+        {
+          path: "feedId",
+        },
+      );
+    }
+    const rank = PRIORITIES.indexOf(options.minPriority ?? "low");
+    if (rank < 0) throw new TacError(ErrorCode.Validation, "invalid minPriority", { path: "minPriority" });
+    const entry: HandlerEntry = { fn: handler as (m: never) => void, rank };
+    if (this.#registry.addPattern(pattern, matches, entry, options.positions))
+      this.#subscribePatterns([pattern]);
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      if (this.#registry.removePattern(pattern, entry)) this.#send({ op: "unsubscribe", feeds: [pattern] });
     };
   }
 
@@ -177,6 +213,7 @@ export class TacstreamClient {
     this.#set({ type: "open" });
     this.#watchdog.start();
     this.#subscribeNow(this.#registry.feedIds);
+    this.#subscribePatterns(this.#registry.patterns);
   }
 
   #onData(data: unknown): void {
@@ -209,8 +246,21 @@ export class TacstreamClient {
         if (o.gap !== undefined) this.#events.emit("gap", o.gap);
       }
       for (const m of deliver) this.#deliver(m);
-      if (resubscribe.length > 0) this.#subscribeNow(resubscribe);
+      if (resubscribe.length > 0) this.#resubscribe(resubscribe);
+    } else if (c.op === "subscribe" && c.id === undefined && typeof c.pattern === "string") {
+      for (const o of this.#registry.onPatternFeed(c.feeds ?? {}))
+        this.#events.emit("subscribed", { feedId: o.feedId, ...o.reply });
     }
+  }
+
+  /** Named feeds are subscribed again by name, pattern-only ones through their patterns. */
+  #resubscribe(feedIds: string[]): void {
+    const named = this.#registry.feedIds;
+    this.#subscribeNow(feedIds.filter((f) => named.includes(f)));
+    const patterns = new Set(
+      feedIds.filter((f) => !named.includes(f)).flatMap((f) => this.#registry.patternsFor(f)),
+    );
+    if (patterns.size > 0) this.#subscribePatterns([...patterns]);
   }
 
   #deliver(m: StreamMessage): void {
@@ -235,13 +285,13 @@ export class TacstreamClient {
     const feedId = err.feedId;
     const retried = [ErrorCode.Unavailable, ErrorCode.Internal, ErrorCode.RateLimited] as const;
     if (feedId === undefined || !(retried as readonly string[]).includes(err.code)) return;
-    if (!this.#registry.feedIds.includes(feedId)) return;
+    if (!this.#registry.has(feedId)) return;
     const gen = this.#generation;
     const { minMs, maxMs } = this.#o.backoff;
     const delayMs =
       err.retryAfter !== undefined ? err.retryAfter * 1000 : backoff(0, minMs, maxMs, this.#o.random);
     this.#o.timers.setTimeout(() => {
-      if (gen === this.#generation && this.#registry.feedIds.includes(feedId)) this.#subscribeNow([feedId]);
+      if (gen === this.#generation && this.#registry.has(feedId)) this.#resubscribe([feedId]);
     }, delayMs);
   }
 
@@ -249,6 +299,11 @@ export class TacstreamClient {
   #subscribeNow(feedIds: string[]): void {
     if (this.#state.status !== "connected" || this.#transport === undefined) return;
     for (const op of this.#registry.subscribeOps(feedIds)) this.#send(op);
+  }
+
+  #subscribePatterns(patterns: string[]): void {
+    if (this.#state.status !== "connected" || this.#transport === undefined) return;
+    for (const op of this.#registry.patternOps(patterns)) this.#send(op);
   }
 
   #send(op: object): boolean {

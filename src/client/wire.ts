@@ -14,7 +14,16 @@ export interface FeedReply {
 
 export type Control =
   | { type: "heartbeat"; ts: number }
-  | { type: "metadata"; op: "subscribe"; id?: string | number; feeds: Record<string, FeedReply> }
+  | {
+      type: "metadata";
+      op: "subscribe";
+      id?: string | number;
+      feeds: Record<string, FeedReply>;
+      /** In a reply to a pattern op: the feeds each pattern brought in. */
+      patterns?: Record<string, string[]>;
+      /** Unsolicited (no id): a feed that appeared and joined through this pattern. */
+      pattern?: string;
+    }
   | { type: "metadata"; op: "unsubscribe" | "pong" | "refresh"; id?: string | number }
   | { type: "error"; error: TacError; id?: string | number }
   /**

@@ -27,6 +27,7 @@ export function Page(p: PageProps) {
         data-auth={p.auth}
         data-feeds-api={p.feedsApi ? "1" : "0"}
         data-metrics={p.metrics ? "1" : "0"}
+        data-stats="1"
         data-default-feeds={p.defaultFeeds}
         data-conn="connecting"
       >
@@ -37,7 +38,7 @@ export function Page(p: PageProps) {
           </span>
           <dl class="figures">
             <div>
-              <dt>msg/s</dt>
+              <dt title="messages per second on this node, every feed">msg/s</dt>
               <dd id="fig-rate">0</dd>
             </div>
             <div>
@@ -74,13 +75,22 @@ export function Page(p: PageProps) {
             <div class="filters" role="toolbar" aria-label="filters">
               {LEVELS.map((l) => (
                 <button type="button" class={`chip lvl-${l}`} data-level={l} aria-pressed="true">
-                  {l}
+                  {l} <span class="n" id={`count-${l}`} />
                 </button>
               ))}
               <select id="feed-filter" aria-label="feed filter">
                 <option value="">All feeds</option>
               </select>
+              <input
+                id="search"
+                type="search"
+                placeholder="search text or indicator"
+                aria-label="search messages"
+                autocomplete="off"
+              />
+              <button type="button" id="pivot" class="pivot-chip" hidden title="clear the indicator filter" />
             </div>
+            <p id="empty" class="empty" role="status" />
             <ol id="threats" class="rows" aria-label="threats, newest first" />
           </section>
           <aside id="detail" aria-live="polite" />

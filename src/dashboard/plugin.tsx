@@ -10,7 +10,7 @@ import { Page } from "./page.tsx";
 export interface DashboardOptions {
   /** Page title. */
   title?: string;
-  /** Feeds followed when the URL has no `?feeds=` and `/v1/feeds` lists none (default `threats`). */
+  /** Rendered into the page for compatibility; the page now follows every readable feed (`*` pattern). */
   defaultFeeds?: string[];
   /** The page's script; defaults to the bundle `npm run build` makes of app/ (assets/app-js.ts). */
   script?: string;
@@ -58,6 +58,12 @@ export function dashboardPlugin(opts: DashboardOptions = {}): Plugin {
           />
         );
         return c.html(`<!doctype html>${String(html)}`, 200, pageCsp(c));
+      });
+      // Server-wide figures for the page header, right from its first second: no counting in the page.
+      app.get("/v1/stats", async (c) => {
+        await ctx.access.authenticate(c.req.raw, ctx.clientIp(c.req.raw));
+        const hub = ctx.hub;
+        return c.json({ rate: hub.rate(), connections: hub.sessions.size, last: hub.processed });
       });
       app.get("/dashboard/app.css", (c) => serve(c, css));
       app.get("/dashboard/app.js", (c) => serve(c, script));

@@ -4,8 +4,10 @@ import { CloseCode, ErrorCode, TacError } from "../protocol/errors.ts";
 import { frameToJsonText } from "../protocol/json.ts";
 import { issuePath, PRIORITIES, type Priority } from "../protocol/message.ts";
 import { retryAfterSeconds } from "../resilience/types.ts";
+import { GrantSet } from "../security/grants.ts";
 import { parseJsonSafe } from "../security/safe-json.ts";
 import type { EventBus } from "../server/events.ts";
+import { FeedCatalog } from "./catalog.ts";
 import { damagedMessage, errorMessage, heartbeatMessage, metadataMessage } from "./control.ts";
 import { type DeadlineClock, REAL_CLOCK, scheduleAt } from "./deadline.ts";
 import { type ClientOp, ClientOpSchema, type SubscribeOp } from "./ops.ts";
@@ -14,7 +16,7 @@ import { type FanoutCursor, join, replayThenJoin } from "./replay.ts";
 import { ReplayBudget } from "./replay-budget.ts";
 import { ReplayGate } from "./replay-gate.ts";
 import { planResume } from "./resume.ts";
-import type { SessionState, Subscription } from "./session.ts";
+import type { PatternSubscription, SessionState, Subscription } from "./session.ts";
 import type { HubSocket, Publisher } from "./socket.ts";
 import { feedTopics, HEARTBEAT_TOPIC, topicsFor } from "./topics.ts";
 
@@ -56,10 +58,18 @@ const MAX_OP_DEPTH = 8;
  */
 export class Hub implements FanoutCursor {
   readonly sessions = new Set<Ws>();
+  /** Sessions holding at least one pattern subscription: the only ones a new feed concerns. */
+  readonly #patternSessions = new Set<Ws>();
   readonly recent: RecentMessages;
+  /** Every feed with messages in the journal, kept from the tail (GET /v1/feeds, pattern subscriptions). */
+  readonly catalog = new FeedCatalog();
   readonly #replays: ReplayGate;
   #epoch = "";
   #processed = 0;
+  /** Messages fanned out in second `#rateSecond` and in the second before it (server-wide msg/s). */
+  #rateSecond = 0;
+  #rateNow = 0;
+  #ratePrev = 0;
   readonly #lastPublished = new Map<string, number>();
   #publisher: Publisher | undefined;
   #untail: (() => void) | undefined;
@@ -78,10 +88,33 @@ export class Hub implements FanoutCursor {
     this.#timers = opts.timers ?? { ...REAL_CLOCK, now: this.#now };
     this.recent = new RecentMessages(opts.recentBytes ?? 64 * 1024 * 1024);
     this.#replays = new ReplayGate(opts.maxConcurrentReplays ?? 256);
+    this.catalog.onNewFeed((feedId, firstSeq) => this.#newFeed(feedId, firstSeq));
   }
 
   get processed(): number {
     return this.#processed;
+  }
+
+  /** Messages this node fanned out during the last complete second (every feed, every node's appends). */
+  rate(now: number = this.#now()): number {
+    const sec = Math.floor(now / 1000);
+    if (sec === this.#rateSecond) return this.#ratePrev;
+    return sec === this.#rateSecond + 1 ? this.#rateNow : 0;
+  }
+
+  #countRate(n: number): void {
+    const sec = Math.floor(this.#now() / 1000);
+    if (sec !== this.#rateSecond) {
+      this.#ratePrev = sec === this.#rateSecond + 1 ? this.#rateNow : 0;
+      this.#rateNow = 0;
+      this.#rateSecond = sec;
+    }
+    this.#rateNow += n;
+  }
+
+  /** The journal's epoch as of the last position the hub read ("" before start). */
+  get epoch(): string {
+    return this.#epoch;
   }
 
   lastPublished(feedId: string): number {
@@ -91,7 +124,15 @@ export class Hub implements FanoutCursor {
   /** Starts tailing; every message already journaled counts as processed (it is served by replay). */
   async start(publisher: Publisher): Promise<void> {
     this.#publisher = publisher;
+    // Held from before the tail starts until the seed is in: nothing counted twice, nothing missed.
+    this.catalog.beginSeed();
     this.#untail ??= this.#opts.journal.tail((batch) => this.#fanout(batch));
+    try {
+      this.catalog.seed((await this.#opts.journal.feeds?.()) ?? []);
+    } catch (err) {
+      this.catalog.abandonSeed();
+      throw err;
+    }
     const pos = await this.#opts.journal.position("");
     this.#processed = Math.max(this.#processed, pos.last);
     this.#epoch = pos.epoch;
@@ -122,6 +163,7 @@ export class Hub implements FanoutCursor {
       if (m.seq <= (this.#lastPublished.get(m.feedId) ?? 0)) continue;
       this.#lastPublished.set(m.feedId, m.seq);
       if (m.seq > this.#processed) this.#processed = m.seq;
+      this.catalog.observeOne(m);
       const entry = this.recent.add(m);
       const topics = feedTopics(m.feedId);
       const tb = topics.binary[m.priority]!;
@@ -139,6 +181,7 @@ export class Hub implements FanoutCursor {
         pub.publish(tj, this.recent.json(entry, frameToJsonText));
       }
     }
+    this.#countRate(batch.length);
     const ev = this.#opts.events;
     if (ev?.has("fanout")) ev.emit("fanout", { batch, publishedAt: this.#now() });
   }
@@ -172,6 +215,7 @@ export class Hub implements FanoutCursor {
     ws.data.cancelExpiry?.();
     ws.data.cancelExpiry = undefined;
     this.sessions.delete(ws);
+    this.#patternSessions.delete(ws);
     for (const w of ws.data.drainWaiters.splice(0)) w();
   }
 
@@ -246,7 +290,10 @@ export class Hub implements FanoutCursor {
       case "subscribe":
         return this.#subscribe(ws, op);
       case "unsubscribe":
-        for (const feed of op.feeds) this.#leave(ws, feed);
+        for (const feed of op.feeds) {
+          if (feed.includes("*")) this.#leavePattern(ws, feed);
+          else this.#leave(ws, feed);
+        }
         ws.send(metadataMessage("unsubscribe", { feeds: op.feeds }, op.id));
         return;
       case "ping":
@@ -273,8 +320,10 @@ export class Hub implements FanoutCursor {
     const minPriority = PRIORITIES.indexOf(op.minPriority);
     const replies: Record<string, unknown> = {};
     const replays: Array<[string, number, Subscription]> = [];
-    for (const feedId of op.feeds) {
-      if (!state.principal.canSubscribe(feedId)) {
+    const { feeds, via, patterns } = this.#expand(ws, op, minPriority);
+    for (const feedId of feeds) {
+      const pattern = via.get(feedId);
+      if (pattern === undefined && !state.principal.canSubscribe(feedId)) {
         this.#denied(ws, feedId);
         this.#sendError(
           ws,
@@ -284,7 +333,8 @@ export class Hub implements FanoutCursor {
         continue;
       }
       this.#leave(ws, feedId);
-      const sub: Subscription = { minPriority, live: false };
+      const sub: Subscription =
+        pattern === undefined ? { minPriority, live: false } : { minPriority, live: false, via: pattern };
       state.subs.set(feedId, sub);
       const since = typeof op.since === "number" ? op.since : op.since?.[feedId];
       const epoch = typeof op.epoch === "string" ? op.epoch : op.epoch?.[feedId];
@@ -311,7 +361,9 @@ export class Hub implements FanoutCursor {
       replies[feedId] = reply;
     }
     if (state.closed) return;
-    ws.send(metadataMessage("subscribe", { feeds: replies }, op.id));
+    const fields: Record<string, unknown> = { feeds: replies };
+    if (patterns.size > 0) fields.patterns = Object.fromEntries(patterns);
+    ws.send(metadataMessage("subscribe", fields, op.id));
     const budget = this.#budgetOf(state);
     // Judged once for the whole op: its feeds share what is left, paced, rather than the first one
     // spending it and the others being refused.
@@ -366,6 +418,81 @@ export class Hub implements FanoutCursor {
     if (rate === undefined) return undefined;
     state.replayBudget ??= new ReplayBudget(rate, this.#opts.replayBurstBytes ?? rate * 4, this.#timers);
     return state.replayBudget;
+  }
+
+  /**
+   * The feeds an op names, with its patterns expanded: a pattern (grant grammar: `*`, `<feed>.*`) adds
+   * every catalog feed it matches that the principal may read and the session does not already hold,
+   * and is kept so that feeds appearing later join too (`#newFeed`). A pattern the grammar refuses is
+   * answered with BAD_PATTERN and adds nothing.
+   */
+  #expand(
+    ws: Ws,
+    op: SubscribeOp,
+    minPriority: number,
+  ): { feeds: string[]; via: Map<string, string>; patterns: Map<string, string[]> } {
+    const state = ws.data;
+    const feeds: string[] = [];
+    const via = new Map<string, string>();
+    const patterns = new Map<string, string[]>();
+    const named = new Set(op.feeds.filter((f) => !f.includes("*")));
+    for (const [i, entry] of op.feeds.entries()) {
+      if (!entry.includes("*")) {
+        feeds.push(entry);
+        continue;
+      }
+      let grammar: GrantSet;
+      try {
+        grammar = GrantSet.compile([entry]);
+      } catch {
+        const msg = `pattern ${JSON.stringify(entry)} must be "*" or "<feed>.*"`;
+        this.#sendError(ws, new TacError(ErrorCode.BadPattern, msg, { path: `feeds[${i}]` }), op.id);
+        continue;
+      }
+      const ps: PatternSubscription = { matches: (id) => grammar.allows(id), minPriority };
+      state.patterns.set(entry, ps);
+      this.#patternSessions.add(ws);
+      const joined: string[] = [];
+      for (const id of this.catalog.ids()) {
+        if (!ps.matches(id) || !state.principal.canSubscribe(id) || named.has(id) || via.has(id)) continue;
+        // Already held (named, or by another pattern): left as it is, no second replay.
+        if (state.subs.has(id)) continue;
+        via.set(id, entry);
+        feeds.push(id);
+        joined.push(id);
+      }
+      patterns.set(entry, joined);
+    }
+    return { feeds, via, patterns };
+  }
+
+  /**
+   * A feed's first message is about to be fanned out: every session with a matching pattern whose
+   * principal may read the feed joins its topics now, in the same synchronous step, so the native
+   * publish that follows reaches it — no replay, no per-message check. The session is told first.
+   */
+  #newFeed(feedId: string, firstSeq: number): void {
+    for (const ws of this.#patternSessions) {
+      const state = ws.data;
+      if (state.closed || state.subs.has(feedId) || !state.principal.canSubscribe(feedId)) continue;
+      for (const [pattern, ps] of state.patterns) {
+        if (!ps.matches(feedId)) continue;
+        const sub: Subscription = { minPriority: ps.minPriority, live: false, via: pattern };
+        state.subs.set(feedId, sub);
+        const reply = { epoch: this.#epoch, head: 0, last: firstSeq - 1, recovered: false };
+        ws.send(metadataMessage("subscribe", { feeds: { [feedId]: reply }, pattern }));
+        join(ws, feedId, sub);
+        break;
+      }
+    }
+  }
+
+  /** Drops a pattern and every feed it brought in (feeds named on their own stay). */
+  #leavePattern(ws: Ws, pattern: string): void {
+    const state = ws.data;
+    if (!state.patterns.delete(pattern)) return;
+    for (const [feedId, sub] of [...state.subs]) if (sub.via === pattern) this.#leave(ws, feedId);
+    if (state.patterns.size === 0) this.#patternSessions.delete(ws);
   }
 
   /**

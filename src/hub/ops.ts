@@ -2,7 +2,13 @@ import * as v from "valibot";
 import { FeedIdSchema, PRIORITIES } from "../protocol/message.ts";
 
 const RequestId = v.optional(v.union([v.pipe(v.string(), v.maxLength(64)), v.pipe(v.number(), v.integer())]));
-const Feeds = v.pipe(v.array(FeedIdSchema), v.minLength(1, "feeds must not be empty"), v.maxLength(256));
+/**
+ * Anything with a `*` is taken as a pattern here and checked against the grant grammar by the hub, so a
+ * pattern the grammar refuses gets BAD_PATTERN rather than a generic BAD_OP.
+ */
+const Pattern = v.pipe(v.string(), v.maxLength(130), v.includes("*"));
+const FeedOrPattern = v.union([FeedIdSchema, Pattern], "feed id must match [a-z0-9][a-z0-9._-]{0,127}");
+const Feeds = v.pipe(v.array(FeedOrPattern), v.minLength(1, "feeds must not be empty"), v.maxLength(256));
 const Seq = v.pipe(v.number(), v.integer(), v.minValue(0));
 
 /** Client → server operations (JSON text frames). */

@@ -18,6 +18,15 @@ export const ANONYMOUS: Principal = { sub: "anonymous", canSubscribe: () => true
 export interface Subscription {
   minPriority: number;
   live: boolean;
+  /** The pattern that brought this feed in; absent when the feed was named. */
+  via?: string;
+}
+
+/** A pattern subscription: feeds it matches and the principal may read join as they appear. */
+export interface PatternSubscription {
+  /** The pattern compiled by the grant grammar (`*`, `<feed>.*`). */
+  matches(feedId: string): boolean;
+  minPriority: number;
 }
 
 /** Per-connection state, set at upgrade time and kept in the socket's `data`. */
@@ -31,6 +40,8 @@ export interface SessionState {
   /** Feeds to subscribe on open (`?feeds=a,b&since=N&minPriority=high`). */
   initial?: { feeds: string[]; since?: number; minPriority?: string };
   subs: Map<string, Subscription>;
+  /** Pattern subscriptions by pattern text. */
+  patterns: Map<string, PatternSubscription>;
   lastSeen: number;
   opTokens: number;
   opRefillAt: number;
@@ -62,6 +73,7 @@ export function newSessionState(init: {
     principal: init.principal ?? ANONYMOUS,
     ip: init.ip ?? "",
     subs: new Map(),
+    patterns: new Map(),
     lastSeen: init.now,
     opTokens: init.opsPerSecond * 2,
     opRefillAt: init.now,

@@ -3,6 +3,7 @@ import { EncryptionError, type PayloadCipher } from "../security/encryption.ts";
 import type {
   AppendEntry,
   FeedPosition,
+  FeedSummary,
   Journal,
   JournalStatus,
   StoredMessage,
@@ -62,6 +63,11 @@ export class EncryptedJournal implements Journal {
 
   position(feedId: string): Promise<FeedPosition> {
     return this.#inner.position(feedId);
+  }
+
+  /** Counts and times live in plain headers: nothing to open. */
+  feeds(): Promise<FeedSummary[]> {
+    return this.#inner.feeds?.() ?? Promise.resolve([]);
   }
 
   async append(entries: readonly AppendEntry[]): Promise<number[]> {

@@ -71,6 +71,17 @@ export interface Retention {
   maxBytes: number;
 }
 
+/** What a journal retains of one feed, for the feed catalog (asked once, when the hub starts). */
+export interface FeedSummary {
+  feedId: string;
+  /** Messages retained (expired ones included until retention removes them). */
+  count: number;
+  /** Seq of the newest retained message. */
+  head: number;
+  /** The newest message's timestamp (epoch ms), when the journal could read it. */
+  newestAt?: number;
+}
+
 export type TailListener = (batch: readonly StoredMessage[]) => void;
 
 /** How a journal that writes its own files spends its syncs (group size = records ÷ groups). */
@@ -103,6 +114,11 @@ export interface Journal {
   read(feedId: string, afterSeq: number, limit: number): Promise<StoredMessage[]>;
   /** `feedId` "" asks for the whole journal: `head` is then 0 and `first`/`last`/`epoch` as for any feed. */
   position(feedId: string): Promise<FeedPosition>;
+  /**
+   * Every feed with retained messages and its count, from what the journal already keeps (the embedded
+   * per-feed indexes; JetStream's per-subject stream state): no scan of the messages.
+   */
+  feeds?(): Promise<FeedSummary[]>;
   /**
    * Live tail: every message that becomes durable from now on, in seq order, each exactly once per
    * listener (including messages other nodes appended, for a shared journal). Returns an unsubscribe.

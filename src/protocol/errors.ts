@@ -21,6 +21,8 @@ export const ErrorCode = {
   Frame: "BAD_FRAME",
   /** One journaled message cannot be served (see DamageReason): it is reported in its place, never skipped. */
   DamagedRecord: "DAMAGED_RECORD",
+  /** A subscription pattern the grant grammar does not allow (`thr*`, `*.kev`). */
+  BadPattern: "BAD_PATTERN",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -49,6 +51,7 @@ const STATUS: Record<ErrorCode, number> = {
   HISTORY_TRUNCATED: 409,
   BAD_FRAME: 400,
   DAMAGED_RECORD: 500,
+  BAD_PATTERN: 400,
 };
 
 export interface TacErrorOptions {

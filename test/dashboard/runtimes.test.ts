@@ -37,5 +37,23 @@ for (const rt of RUNTIMES) {
       expect(errors).toEqual([]);
       await page.close();
     });
+
+    test("without ?feeds= the page shows history and a feed created while it is open", async () => {
+      const before = await postMessages(srv.url, "rt.history", threat(2, { title: `history on ${rt.name}` }));
+      const [old] = ((await before.json()) as { seqs: number[] }).seqs;
+      const page = await browser.context.newPage();
+      const errors = watchErrors(page);
+      await page.goto(srv.url);
+      await page.waitForSelector('body[data-conn="connected"]', { timeout: 10_000 });
+      await page.waitForSelector(`#threats .row[data-key="rt.history:${old}"]`, { timeout: 5000 });
+      const res = await postMessages(srv.url, `rt.new-${rt.name.toLowerCase()}`, threat(3));
+      const { seqs } = (await res.json()) as { seqs: number[] };
+      await page.waitForSelector(`#threats .row[data-key="rt.new-${rt.name.toLowerCase()}:${seqs[0]}"]`, {
+        timeout: 5000,
+      });
+      await page.waitForSelector(`#feeds li[data-feed="rt.new-${rt.name.toLowerCase()}"]`, { timeout: 5000 });
+      expect(errors).toEqual([]);
+      await page.close();
+    });
   });
 }

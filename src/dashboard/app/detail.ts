@@ -6,10 +6,20 @@ import type { Row } from "./store.ts";
 /** The full message: indicators, source, confidence, and a TTL that counts down while it is open. */
 export class DetailPanel {
   readonly #el: HTMLElement;
+  readonly #pivot: (indicator: string) => void;
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(el: HTMLElement) {
+  /** `pivot`: an indicator was clicked (the page filters by it). */
+  constructor(el: HTMLElement, pivot: (indicator: string) => void = () => {}) {
     this.#el = el;
+    this.#pivot = pivot;
+    el.addEventListener("click", (e) => {
+      const t = (e.target as HTMLElement | null)?.closest?.("[data-indicator]");
+      const ind = t?.getAttribute("data-indicator");
+      if (!ind) return;
+      if (t?.classList.contains("copy")) void navigator.clipboard?.writeText(ind).catch(() => {});
+      else this.#pivot(ind);
+    });
   }
 
   show(row: Row | undefined): void {
@@ -35,6 +45,20 @@ export class DetailPanel {
       fields.splice(0, 0, ["Level", row.level], ["Source", row.source]);
       fields.push(["Confidence", `${Math.round((row.confidence ?? 0) * 100)}%`]);
     }
+    if (row.published !== undefined) {
+      fields.splice(threat ? 2 : 0, 0, [
+        "Published",
+        new Date(row.published).toISOString().replace(".000Z", "Z"),
+      ]);
+    }
+    if (row.link !== undefined) {
+      const a = h(
+        "a",
+        { href: row.link, target: "_blank", rel: "noopener noreferrer", id: "detail-link" },
+        row.link,
+      );
+      fields.splice(threat ? 2 : 0, 0, ["Link", a]);
+    }
     const dl = h("dl");
     for (const [k, v] of fields) dl.append(h("dt", null, k), h("dd", null, v));
     if (threat) dl.append(h("dt", null, "TTL"), ttl);
@@ -53,7 +77,32 @@ export class DetailPanel {
             { class: "indicators" },
             ...indicators.map((s) => {
               const { kind, value } = splitIndicator(s);
-              return h("li", null, kind ? h("span", { class: "kind" }, kind) : null, h("code", null, value));
+              return h(
+                "li",
+                null,
+                kind ? h("span", { class: "kind" }, kind) : null,
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "pivot",
+                    "data-indicator": s,
+                    title: "show only messages with this indicator",
+                  },
+                  value,
+                ),
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "copy",
+                    "data-indicator": s,
+                    title: "copy",
+                    "aria-label": `copy ${s}`,
+                  },
+                  "copy",
+                ),
+              );
             }),
           ),
         ),

@@ -4,6 +4,72 @@ export interface FeedInfo {
   status: string;
   breaker: string;
   detail: string;
+  /** From the feed catalog: messages in the journal, newest seq and time. */
+  count?: number;
+  newestSeq?: number;
+  newestAt?: number;
+}
+
+/** The catalog as the page uses it: where the journal stands, and the feeds the viewer may read. */
+export interface Catalog {
+  epoch: string;
+  last: number;
+  feeds: FeedInfo[];
+}
+
+export function parseCatalog(body: unknown): Catalog {
+  const o = (body ?? {}) as Obj;
+  return {
+    epoch: typeof o.epoch === "string" ? o.epoch : "",
+    last: typeof o.last === "number" ? o.last : 0,
+    feeds: parseFeedList(body),
+  };
+}
+
+/**
+ * Where the backfill starts for each feed: `budget` journal positions shared among the feeds (at least
+ * `floor` each) before each feed's newest message, so the page holds at most about `budget` messages
+ * of history however many feeds there are, and each feed shows its own recent past.
+ */
+export function backfillPositions(
+  c: Catalog,
+  budget: number,
+  floor = 50,
+  skip: (id: string) => boolean = () => false,
+): Record<string, { seq: number; epoch: string }> {
+  const feeds = c.feeds.filter((f) => (f.newestSeq ?? 0) > 0 && !skip(f.id));
+  const out: Record<string, { seq: number; epoch: string }> = {};
+  if (c.epoch === "" || feeds.length === 0) return out;
+  const each = Math.max(floor, Math.floor(budget / feeds.length));
+  for (const f of feeds) out[f.id] = { seq: Math.max(0, f.newestSeq! - each), epoch: c.epoch };
+  return out;
+}
+
+/** Breaker and poller states in an analyst's words ("closed" reads as bad to anyone but an engineer). */
+export function plainHealth(
+  status: string,
+  breaker: string,
+): { text: string; tone: "good" | "warn" | "bad" | "" } {
+  const b = breaker.toLowerCase().replace(/[^a-z]/g, "");
+  if (b === "open") return { text: "failing, retrying", tone: "bad" };
+  if (b === "halfopen") return { text: "recovering", tone: "warn" };
+  switch (status) {
+    case "ok":
+      return { text: "healthy", tone: "good" };
+    case "failing":
+    case "circuit-open":
+      return { text: "failing, retrying", tone: "bad" };
+    case "standby":
+      return { text: "standby (another node polls)", tone: "" };
+    case "starting":
+      return { text: "starting", tone: "warn" };
+    case "push":
+      return { text: "receives pushes", tone: "good" };
+    case "disabled":
+      return { text: "disabled", tone: "" };
+    default:
+      return { text: status, tone: "" };
+  }
 }
 
 type Obj = Record<string, unknown>;
@@ -36,7 +102,12 @@ export function parseFeedList(body: unknown): FeedInfo[] {
     const detail = [str(f.type) ?? str(f.kind), str(f.lastError) ?? str((f.last as Obj | undefined)?.error)]
       .filter((x) => x !== undefined && x !== "")
       .join(" · ");
-    out.push({ id, status, breaker, detail });
+    const info: FeedInfo = { id, status, breaker, detail };
+    if (typeof f.count === "number") info.count = f.count;
+    if (typeof f.newestSeq === "number") info.newestSeq = f.newestSeq;
+    const at = typeof f.newestAt === "string" ? Date.parse(f.newestAt) : Number.NaN;
+    if (Number.isFinite(at)) info.newestAt = at;
+    out.push(info);
   }
   return out;
 }

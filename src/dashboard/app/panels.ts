@@ -1,7 +1,8 @@
 import type { StreamMessage } from "../../client/mod.ts";
 import { h } from "./dom.ts";
-import type { FeedInfo } from "./feeds.ts";
+import { type FeedInfo, plainHealth } from "./feeds.ts";
 import { formatTime } from "./format.ts";
+import type { LevelCounts } from "./store.ts";
 
 interface FeedLine {
   info: FeedInfo | undefined;
@@ -37,21 +38,47 @@ export class FeedsPanel {
     for (const info of list) this.#line(info.id).info = info;
   }
 
-  render(): void {
+  /** The feeds in the list, minus `hidden`; `counts` gives the severity counts of what the page holds. */
+  render(counts: (feedId: string) => LevelCounts, hidden: (id: string) => boolean = () => false): void {
+    const ids = this.ids().filter((id) => !hidden(id));
+    if (ids.length === 0) {
+      this.#el.replaceChildren(h("li", { class: "muted" }, "No feed you may read has messages yet."));
+      return;
+    }
     this.#el.replaceChildren(
-      ...this.ids().map((id) => {
+      ...ids.map((id) => {
         const l = this.#feeds.get(id)!;
-        const status = l.info?.status || (l.subscribed ? "subscribed" : "");
+        const status = l.info?.status ?? "";
         const breaker = l.info?.breaker ?? "";
+        const health = plainHealth(status, breaker);
+        const inJournal = l.info?.count;
+        const newest = Math.max(l.last, l.info?.newestAt ?? 0);
+        const c = counts(id);
+        const sev = (["critical", "high", "medium", "low", "info"] as const)
+          .filter((k) => c[k] > 0)
+          .map((k) => h("span", { class: `n lvl-${k}`, title: k }, `${c[k]} ${k}`));
         return h(
           "li",
           { "data-feed": id, class: `feed st-${status.toLowerCase().replace(/[^a-z-]/g, "")}` },
           h("span", { class: "name" }, id),
-          h("span", { class: "status" }, status),
-          breaker
-            ? h("span", { class: `breaker br-${breaker.toLowerCase().replace(/[^a-z-]/g, "")}` }, breaker)
+          health.text
+            ? h("span", { class: `status tone-${health.tone}`, "data-raw": breaker || status }, health.text)
             : null,
-          h("span", { class: "count" }, l.count > 0 ? `${l.count} · ${formatTime(l.last)}` : ""),
+          h(
+            "span",
+            { class: "count" },
+            [
+              inJournal === undefined
+                ? l.count > 0
+                  ? `${l.count} received`
+                  : ""
+                : `${inJournal} in journal`,
+              newest > 0 ? `newest ${formatTime(newest)}` : "",
+            ]
+              .filter(Boolean)
+              .join(" · "),
+          ),
+          sev.length > 0 ? h("span", { class: "sevs" }, ...sev) : null,
           l.info?.detail ? h("span", { class: "detail" }, l.info.detail) : null,
         );
       }),

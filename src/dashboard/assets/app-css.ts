@@ -417,4 +417,138 @@ dialog {
     border-top: 1px solid var(--line);
   }
 }
+
+.chip .n:not(:empty)::before {
+  content: "· ";
+}
+#search {
+  flex: 1 1 160px;
+  min-width: 120px;
+}
+.pivot-chip {
+  border-radius: 12px;
+  border-color: var(--low);
+  color: var(--low);
+  cursor: pointer;
+}
+.pivot-chip[hidden],
+.empty[hidden] {
+  display: none;
+}
+.empty {
+  margin: 0;
+  padding: 24px 16px;
+  color: var(--muted);
+  font-size: 14px;
+  max-width: 60ch;
+}
+.feeds .tone-good {
+  color: #3fb950;
+  border-color: #3fb950;
+}
+.feeds .tone-warn {
+  color: var(--medium);
+  border-color: var(--medium);
+}
+.feeds .tone-bad {
+  color: var(--critical);
+  border-color: var(--critical);
+}
+.feeds .sevs {
+  width: 100%;
+  display: flex;
+  flex-wrap: wrap;
+  gap: 2px 8px;
+  font-size: 11px;
+}
+.feeds .sevs .n {
+  border: 0;
+}
+.sevs .lvl-critical {
+  color: var(--critical);
+}
+.sevs .lvl-high {
+  color: var(--high);
+}
+.sevs .lvl-medium {
+  color: var(--medium);
+}
+.sevs .lvl-low {
+  color: var(--low);
+}
+.sevs .lvl-info {
+  color: var(--info);
+}
+.indicators button {
+  padding: 0 4px;
+  font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
+  cursor: pointer;
+  text-align: left;
+  overflow-wrap: anywhere;
+}
+.indicators .pivot {
+  border-color: transparent;
+  color: var(--low);
+  text-decoration: underline dotted;
+}
+.indicators .copy {
+  font-size: 10px;
+  color: var(--muted);
+}
+#detail a {
+  color: var(--low);
+}
+header {
+  flex-wrap: wrap;
+  row-gap: 6px;
+}
+h1 {
+  min-width: 0;
+}
+/* Narrow screens: one column, header on two lines, the list first. */
+@media (max-width: 900px) {
+  main {
+    grid-template-columns: 1fr;
+    grid-template-rows: minmax(320px, 1fr) auto auto;
+    overflow: auto;
+  }
+  #stream {
+    order: -1;
+  }
+  #side,
+  #detail {
+    border: 0;
+    border-top: 1px solid var(--line);
+  }
+  .row {
+    grid-template-columns: 104px 58px 1fr;
+    gap: 6px;
+    padding: 2px 8px;
+  }
+  .row .feed,
+  .row .src,
+  .row .conf {
+    display: none;
+  }
+}
+@media (max-width: 520px) {
+  header {
+    padding: 6px 10px;
+    gap: 8px;
+  }
+  h1 {
+    font-size: 13px;
+    flex: 1 1 auto;
+    white-space: normal;
+  }
+  .figures {
+    margin: 0;
+    width: 100%;
+    justify-content: space-between;
+    gap: 8px;
+  }
+  #chart {
+    display: none;
+  }
+}
 `;

@@ -6,6 +6,7 @@ import type { NodeContext } from "../../server/plugin.ts";
 import { decodeBody } from "../body.ts";
 import { feedIdParam } from "../routes.ts";
 import type { FeedsService } from "./service.ts";
+import { catalogListing, type FeedStatusView } from "./status.ts";
 
 export interface RateSpec {
   rate: number;
@@ -58,10 +59,16 @@ export function mountFeedRoutes(
 
   app.get("/v1/feeds", async (c) => {
     const caller = await ctx.access.authenticate(c.req.raw, clientIp(c, ctx));
-    const feeds = service()
-      .statuses()
-      .filter((f) => caller.canSubscribe(f.id));
-    return c.json({ feeds });
+    const hub = ctx.hub;
+    // Configured feeds have a status before the feeds service starts polling; journal-only ones never do.
+    let statuses: FeedStatusView[];
+    try {
+      statuses = service().statuses();
+    } catch {
+      statuses = [];
+    }
+    const feeds = catalogListing(statuses, hub.catalog.entries()).filter((f) => caller.canSubscribe(f.id));
+    return c.json({ epoch: hub.epoch, last: hub.processed, feeds });
   });
 
   const maxPayload = ctx.config.MAX_PAYLOAD;

@@ -1,3 +1,4 @@
+import type { CatalogEntry } from "../../hub/catalog.ts";
 import type { CircuitSnapshot } from "../../resilience/mod.ts";
 import type { FeedConfig, FeedSourceKind } from "./config.ts";
 import { safeUrl } from "./fetch.ts";
@@ -160,4 +161,38 @@ export function statusView(
     cursor,
     seenKeys: extra.seenKeys ?? 0,
   };
+}
+
+/** What the journal holds of a feed, as `GET /v1/feeds` shows it beside (or without) a poller status. */
+export interface FeedJournalView {
+  id: string;
+  /** Messages in the journal (retained at start + appended since). */
+  count: number;
+  /** Seq of the newest message, 0 when none. */
+  newestSeq: number;
+  /** Timestamp of the newest message (ISO), null when unknown. */
+  newestAt: string | null;
+  /** Listed in the feeds file (and so has the poller fields), or only seen in the journal. */
+  configured: boolean;
+}
+
+export type FeedListing = FeedJournalView & Partial<FeedStatusView>;
+
+/**
+ * The configured feeds in file order, then every other feed the journal holds, by id: one entry per
+ * feed, journal counts merged into the poller status. Pure: the route filters it by grants.
+ */
+export function catalogListing(
+  statuses: readonly FeedStatusView[],
+  entries: readonly CatalogEntry[],
+): FeedListing[] {
+  const byId = new Map(entries.map((e) => [e.feedId, e]));
+  const journal = (id: string, configured: boolean): FeedJournalView => {
+    const e = byId.get(id);
+    return { id, count: e?.count ?? 0, newestSeq: e?.head ?? 0, newestAt: iso(e?.newestAt), configured };
+  };
+  const out: FeedListing[] = statuses.map((s) => ({ ...s, ...journal(s.id, true) }));
+  const listed = new Set(statuses.map((s) => s.id));
+  for (const e of entries) if (!listed.has(e.feedId)) out.push(journal(e.feedId, false));
+  return out;
 }

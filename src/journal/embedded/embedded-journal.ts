@@ -1,9 +1,11 @@
 import * as fs from "node:fs";
 import { TacError } from "../../protocol/errors.ts";
+import { frameTimestamp } from "../../protocol/frame.ts";
 import { uuidv7 } from "../../protocol/uuid.ts";
 import type {
   AppendEntry,
   FeedPosition,
+  FeedSummary,
   Journal,
   JournalStatus,
   StoredMessage,
@@ -247,6 +249,21 @@ export class EmbeddedJournal implements Journal {
       first: this.store.first(this.last),
       last: this.last,
     };
+  }
+
+  async feeds(): Promise<FeedSummary[]> {
+    if (this.epoch === "") throw TacError.unavailable(`journal ${this.reason}`, 5);
+    const out: FeedSummary[] = [];
+    for (const [feedId, index] of this.store.feeds) {
+      if (index.size === 0) continue;
+      const head = index.head();
+      // `now` 0: the newest message's time is wanted even when it has expired.
+      const [newest] = await this.store.read(feedId, head - 1, 1, 0);
+      const s: FeedSummary = { feedId, count: index.size, head };
+      if (newest !== undefined) s.newestAt = frameTimestamp(newest.frame);
+      out.push(s);
+    }
+    return out;
   }
 
   tail(listener: TailListener): () => void {

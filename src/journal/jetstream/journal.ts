@@ -8,10 +8,12 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import * as v from "valibot";
 import { TacError } from "../../protocol/errors.ts";
+import { frameTimestamp } from "../../protocol/frame.ts";
 import { FeedIdSchema } from "../../protocol/message.ts";
 import type {
   AppendEntry,
   FeedPosition,
+  FeedSummary,
   Journal,
   JournalStatus,
   StoredMessage,
@@ -206,6 +208,41 @@ export class JetStreamJournal implements Journal {
       };
     } catch (err) {
       throw this.unavailable("position", err);
+    }
+  }
+
+  /**
+   * Per-subject counts from one stream-info request (`subjects_filter`), then each feed's newest message
+   * by subject for its seq and time: a request per feed, made once when the hub starts.
+   */
+  async feeds(): Promise<FeedSummary[]> {
+    const { jsm } = this.usable();
+    const prefix = `${this.o.subjectPrefix}.`;
+    try {
+      const info = await jsm.streams.info(this.o.stream, { subjects_filter: `${prefix}>` });
+      const counts = Object.entries(info.state.subjects ?? {}).filter(
+        ([s, n]) => s.startsWith(prefix) && n > 0,
+      );
+      const out: FeedSummary[] = [];
+      for (let i = 0; i < counts.length; i += 32) {
+        const chunk = counts.slice(i, i + 32);
+        const newest = await Promise.all(
+          chunk.map(([subject]) => jsm.streams.getMessage(this.o.stream, { last_by_subj: subject })),
+        );
+        chunk.forEach(([subject, count], k) => {
+          const m = newest[k];
+          if (m === null || m === undefined) return;
+          out.push({
+            feedId: subject.slice(prefix.length),
+            count,
+            head: m.seq,
+            newestAt: frameTimestamp(m.data),
+          });
+        });
+      }
+      return out;
+    } catch (err) {
+      throw this.unavailable("feeds", err);
     }
   }
 

@@ -72,3 +72,46 @@ describe("ThreatStore", () => {
     expect(s.view(all, 1)[0]?.message.seq).toBe(1000);
   });
 });
+
+describe("history, search and counts", () => {
+  test("rows that arrive out of order take their place; a row held already is not added twice", () => {
+    const s = new ThreatStore(100);
+    for (const seq of [5, 9, 2, 7]) expect(s.add(toRow(msg(seq), 0))).toBe(true);
+    expect(s.add(toRow(msg(7), 0))).toBe(false);
+    expect(s.view(all, 10).map((r) => r.message.seq)).toEqual([9, 7, 5, 2]);
+    expect(s.newestSeq).toBe(9);
+  });
+
+  test("text and indicator filters; severity counts per feed and overall follow what is held", () => {
+    const s = new ThreatStore(4);
+    const p = (lvl: string, i: number, indicators: string[], extra = {}) => ({
+      ...threatPayload(lvl, i),
+      indicators,
+      ...extra,
+    });
+    s.add(toRow(msg(1, "a", p("critical", 1, ["ipv4:10.0.0.1"], { description: "Ransomware note" })), 0));
+    s.add(toRow(msg(2, "b", p("high", 2, ["cve:CVE-2024-1"])), 0));
+    s.add(toRow(msg(3, "a", p("high", 3, ["ipv4:10.0.0.1", "cve:CVE-2024-1"])), 0));
+    expect(s.view({ ...all, text: "ransomware" }, 10).map((r) => r.message.seq)).toEqual([1]);
+    expect(s.view({ ...all, text: "cve-2024-1 t3" }, 10).map((r) => r.message.seq)).toEqual([3]);
+    expect(s.view({ ...all, indicator: "ipv4:10.0.0.1" }, 10).map((r) => r.message.seq)).toEqual([3, 1]);
+    expect(s.counts()).toMatchObject({ critical: 1, high: 2 });
+    expect(s.counts("a")).toMatchObject({ critical: 1, high: 1 });
+    // Trimmed rows leave the counts.
+    for (let i = 4; i <= 8; i++) s.add(toRow(msg(i, "b", p("low", i, [])), 0));
+    expect(s.counts().critical).toBe(0);
+    expect(s.counts().low + s.counts().high).toBe(s.size);
+  });
+
+  test("a polled item's link (http(s) only) and publication date", () => {
+    const r = toRow(
+      msg(1, "kev", { ...threatPayload("high", 1), link: "https://x.test/a", published: 1700000000000 }),
+      0,
+    );
+    expect(r.link).toBe("https://x.test/a");
+    expect(r.published).toBe(1700000000000);
+    expect(
+      toRow(msg(2, "kev", { ...threatPayload("high", 1), link: "javascript:alert(1)" }), 0).link,
+    ).toBeUndefined();
+  });
+});
