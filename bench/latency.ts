@@ -4,6 +4,9 @@
  * Reports e2e latency percentiles from the intended send time, deliveries/s, loss and server RSS.
  */
 import { type BenchContext, describeOurs, startOurs, withTargets } from "./lib/context.ts";
+import { DiskWriter } from "./lib/disk-writer.ts";
+import type { Percentiles } from "./lib/hdr.ts";
+import { startLoopProbe } from "./lib/probe.ts";
 import { startTarget, type Target } from "./lib/procs.ts";
 import { fmt, mib, ms, ratio, type SuiteResult, type Table } from "./lib/results.ts";
 import { type FanoutResult, type FanoutSpec, type Load, runFanout } from "./lib/scenario.ts";
@@ -60,6 +63,7 @@ export function fanoutRow(r: FanoutResult, name: string): (string | number)[] {
     ms(r.e2e.max),
     fmt(r.loss),
     mib(r.serverRssBytes),
+    fmt(r.cpuPerMessageUs, 1),
   ];
 }
 
@@ -75,6 +79,7 @@ export function ratioRow(label: string, ours: FanoutResult, base: FanoutResult):
     ratio(ours.e2e.max, base.e2e.max),
     "",
     ratio(ours.serverRssBytes, base.serverRssBytes),
+    ratio(ours.cpuPerMessageUs, base.cpuPerMessageUs),
   ];
 }
 
@@ -89,6 +94,7 @@ export const FANOUT_COLUMNS = [
   "max",
   "loss",
   "RSS MiB",
+  "CPU µs/msg",
 ];
 
 /** One fan-out workload against tacstream, then against the bare Bun baseline, in the same run. */
@@ -175,6 +181,8 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
     pairs.push({ ours: o, bare: b });
   }
 
+  const disk = await diskWriterRun(ctx, scenarios(ctx.quick, ctx.journal).at(-2)!, warmupSeconds, failures);
+
   const idleN = ctx.quick ? 1000 : 10_000;
   const idleOurs = await withTargets(
     () => startOurs(ctx),
@@ -196,9 +204,81 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
   return {
     suite: "latency",
     quick: ctx.quick,
-    data: { scenarios: pairs, idle: { connections: idleN, tacstream: idleOurs, bare: idleBare } },
-    tables: [table, idle],
+    data: {
+      scenarios: pairs,
+      diskWriter: disk.data,
+      idle: { connections: idleN, tacstream: idleOurs, bare: idleBare },
+    },
+    tables: [table, disk.table, idle],
     failures,
     notes,
   };
+}
+
+/**
+ * The second scenario, tacstream only, without and then with a competing disk writer (`dd … conv=fsync`
+ * in a loop on the same device), each with a probe of the event loop. The writer may slow the fsync and
+ * so the 202 (and the e2e latency, which includes it); it must not hold up the event loop, so the probe
+ * — and the delivery of what is already durable — stays where it was.
+ */
+async function diskWriterRun(
+  ctx: BenchContext,
+  base: Scenario,
+  warmupSeconds: number,
+  failures: string[],
+): Promise<{ table: Table; data: unknown }> {
+  const writer = new DiskWriter(ctx.quick ? 32 : 128);
+  const one = (label: string, withWriter: boolean) =>
+    withTargets(
+      () => startOurs(ctx),
+      async (targets) => {
+        if (withWriter) writer.start();
+        const stopWriter = () => (withWriter ? writer.stop() : Promise.resolve());
+        const probe = startLoopProbe(targets[0]!.url);
+        const r = await runFanout({
+          label,
+          targets,
+          build: ctx.build,
+          subscribers: base.subscribers,
+          protocol: "binary",
+          load: base.load,
+          warmupSeconds,
+        }).finally(stopWriter);
+        return { r, loop: await probe.stop() };
+      },
+    );
+  const without = await one(base.label, false);
+  const withWriter = await one(`${base.label}, disk writer`, true);
+  checkFanout(without.r, failures);
+  checkFanout(withWriter.r, failures);
+  const row = (name: string, x: { r: FanoutResult; loop: Percentiles }) => [
+    name,
+    ms(x.r.e2e.p50),
+    ms(x.r.e2e.p99),
+    ms(x.r.e2e.p999),
+    ms(x.r.ingest.p99),
+    ms(x.loop.p99),
+    ms(x.loop.max),
+    fmt(x.r.loss),
+  ];
+  const q = (f: (x: { r: FanoutResult; loop: Percentiles }) => number) => ratio(f(withWriter), f(without));
+  const table: Table = {
+    title: `${base.label}: tacstream with a competing disk writer (dd conv=fsync, ${writer.passes} passes), ms`,
+    columns: ["run", "e2e p50", "e2e p99", "e2e p99.9", "202 p99", "loop p99", "loop max", "loss"],
+    rows: [
+      row("no writer", without),
+      row("disk writer", withWriter),
+      [
+        "ratio writer/none",
+        q((x) => x.r.e2e.p50),
+        q((x) => x.r.e2e.p99),
+        q((x) => x.r.e2e.p999),
+        q((x) => x.r.ingest.p99),
+        q((x) => x.loop.p99),
+        q((x) => x.loop.max),
+        "",
+      ],
+    ],
+  };
+  return { table, data: { without, withWriter, ddPasses: writer.passes } };
 }

@@ -25,7 +25,13 @@ function harness(servers: () => Promise<string[]>, replicas: number) {
       // open() reports after its first attempt; on a loaded 2-core CI machine a replicated stream's
       // first create (fsync on every server, a fresh leader election) can outlast the 5 s default.
       const requestTimeoutMs = replicas > 1 ? 30_000 : 5_000;
-      const journal = new JetStreamJournal({ servers: urls, stream, subjectPrefix: `c${n}`, replicas, requestTimeoutMs });
+      const journal = new JetStreamJournal({
+        servers: urls,
+        stream,
+        subjectPrefix: `c${n}`,
+        replicas,
+        requestTimeoutMs,
+      });
       opened.push(journal);
       await journal.open();
       return journal;
