@@ -181,7 +181,9 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
     pairs.push({ ours: o, bare: b });
   }
 
-  const disk = await diskWriterRun(ctx, scenarios(ctx.quick, ctx.journal).at(-2)!, warmupSeconds, failures);
+  const base = scenarios(ctx.quick, ctx.journal).at(-2)!;
+  const disk = await diskWriterRun(ctx, base, warmupSeconds, failures);
+  const sealed = await encryptionRun(ctx, base, warmupSeconds, failures);
 
   const idleN = ctx.quick ? 1000 : 10_000;
   const idleOurs = await withTargets(
@@ -209,7 +211,7 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
       diskWriter: disk.data,
       idle: { connections: idleN, tacstream: idleOurs, bare: idleBare },
     },
-    tables: [table, disk.table, idle],
+    tables: [table, disk.table, sealed.table, idle],
     failures,
     notes,
   };
@@ -281,4 +283,64 @@ async function diskWriterRun(
     ],
   };
   return { table, data: { without, withWriter, ddPasses: writer.passes } };
+}
+
+/** A fixed AES-256 key for the encrypted run (bench data only; never a real key). */
+const BENCH_KEYS = `bench:${Buffer.alloc(32, 7).toString("base64")}`;
+
+/**
+ * The second scenario, tacstream plain and then with ENCRYPTION_KEYS (payloads sealed at rest, opened
+ * once per message in the tail): what encryption costs the server's core per message.
+ */
+async function encryptionRun(
+  ctx: BenchContext,
+  base: Scenario,
+  warmupSeconds: number,
+  failures: string[],
+): Promise<{ table: Table; data: unknown }> {
+  const one = (label: string, env: Record<string, string>) =>
+    withTargets(
+      () => startOurs(ctx, env),
+      (targets) =>
+        runFanout({
+          label,
+          targets,
+          build: ctx.build,
+          subscribers: base.subscribers,
+          protocol: "binary",
+          load: base.load,
+          warmupSeconds,
+        }),
+    );
+  const plain = await one(base.label, {});
+  const encrypted = await one(`${base.label}, encrypted`, { ENCRYPTION_KEYS: BENCH_KEYS });
+  checkFanout(plain, failures);
+  checkFanout(encrypted, failures);
+  const row = (name: string, r: FanoutResult) => [
+    name,
+    fmt(r.cpuPerMessageUs, 1),
+    ms(r.e2e.p50),
+    ms(r.e2e.p99),
+    ms(r.e2e.p999),
+    ms(r.ingest.p99),
+    fmt(r.loss),
+  ];
+  const table: Table = {
+    title: `${base.label}: tacstream plain and with ENCRYPTION_KEYS (AES-256-GCM at rest), ms`,
+    columns: ["run", "CPU µs/msg", "e2e p50", "e2e p99", "e2e p99.9", "202 p99", "loss"],
+    rows: [
+      row("plain", plain),
+      row("encrypted", encrypted),
+      [
+        "ratio encrypted/plain",
+        ratio(encrypted.cpuPerMessageUs, plain.cpuPerMessageUs),
+        ratio(encrypted.e2e.p50, plain.e2e.p50),
+        ratio(encrypted.e2e.p99, plain.e2e.p99),
+        ratio(encrypted.e2e.p999, plain.e2e.p999),
+        ratio(encrypted.ingest.p99, plain.ingest.p99),
+        "",
+      ],
+    ],
+  };
+  return { table, data: { plain, encrypted } };
 }

@@ -1,4 +1,5 @@
-import { decodeFrame, encodeFrame, Flag, MESSAGE_TYPES, Offset, PRIORITIES } from "../protocol/frame.ts";
+import { crc32 } from "../protocol/checksum.ts";
+import { Flag, FRAME_MAGIC_0, FRAME_MAGIC_1, HEADER_SIZE, Offset, writeSeq } from "../protocol/frame.ts";
 import { EncryptionError, type PayloadCipher } from "../security/encryption.ts";
 import type {
   AppendEntry,
@@ -19,8 +20,9 @@ export interface UndecryptableMessage {
 /**
  * Payload encryption at rest for any journal: frames are sealed (AES-256-GCM, the message id bound as
  * additional data) on their way in and opened on their way out, so the files or the JetStream stream
- * hold ciphertext while the hub and readers see plain frames. Decryption happens once per message on
- * the tail — never once per subscriber — and keeps seq order: each batch waits for the one before.
+ * hold ciphertext while the hub and readers see plain frames. Only the payload section is sealed; the
+ * header and feed id are copied, not decoded and re-encoded. Decryption happens once per message on the
+ * tail — never once per subscriber — synchronously in the commit's turn, so seq order is kept as is.
  *
  * A message that cannot be opened costs that message only: it is left out of replays and of the tail and
  * reported to `onUndecryptable` with a typed EncryptionError, while the rest is served — one record
@@ -62,8 +64,13 @@ export class EncryptedJournal implements Journal {
     return this.#inner.position(feedId);
   }
 
-  async append(entries: readonly AppendEntry[]): Promise<number[]> {
-    const sealed = await Promise.all(entries.map((e) => this.#seal(e)));
+  append(entries: readonly AppendEntry[]): Promise<number[]> {
+    let sealed: AppendEntry[];
+    try {
+      sealed = entries.map((e) => this.#seal(e));
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.#inner.append(sealed);
   }
 
@@ -75,73 +82,92 @@ export class EncryptedJournal implements Journal {
     for (;;) {
       const want = limit - out.length;
       const msgs = await this.#inner.read(feedId, after, want);
-      out.push(...(await this.#openAll(msgs)));
+      out.push(...this.#openAll(msgs));
       if (msgs.length < want || out.length >= limit) return out;
       after = msgs.at(-1)!.seq;
     }
   }
 
   tail(listener: TailListener): () => void {
-    let chain = Promise.resolve();
-    let active = true;
-    const un = this.#inner.tail((batch) => {
-      const opened = this.#openAll(batch);
-      chain = chain
-        .then(() => opened)
-        .then((plain) => {
-          if (active && plain.length > 0) listener(plain);
-        })
-        // A failing listener loses its batch, never the chain: later batches still arrive in order.
-        .catch(() => {});
+    // Opened synchronously, once per message, in the commit's own turn: order is the journal's, and the
+    // hub gets plain frames it encodes nothing more for, whatever the number of subscribers.
+    return this.#inner.tail((batch) => {
+      const plain = this.#openAll(batch);
+      if (plain.length === 0) return;
+      try {
+        listener(plain);
+      } catch {
+        // A failing listener loses its batch, never the tail: later batches still arrive in order.
+      }
     });
-    return () => {
-      active = false;
-      un();
-    };
   }
 
   /** Opens each message; the ones that fail are reported and left out, the others kept in order. */
-  async #openAll(msgs: readonly StoredMessage[]): Promise<StoredMessage[]> {
-    const settled = await Promise.allSettled(msgs.map((m) => this.#open(m)));
+  #openAll(msgs: readonly StoredMessage[]): StoredMessage[] {
     const out: StoredMessage[] = [];
-    settled.forEach((r, i) => {
-      if (r.status === "fulfilled") out.push(r.value);
-      else {
-        const m = msgs[i]!;
+    for (const m of msgs) {
+      try {
+        out.push(this.#open(m));
+      } catch (err) {
         const error =
-          r.reason instanceof EncryptionError
-            ? r.reason
-            : new EncryptionError("malformed", "stored frame cannot be opened", r.reason);
+          err instanceof EncryptionError
+            ? err
+            : new EncryptionError("malformed", "stored frame cannot be opened", err);
         this.#onUndecryptable({ feedId: m.feedId, seq: m.seq, error });
       }
-    });
+    }
     return out;
   }
 
-  async #seal(e: AppendEntry): Promise<AppendEntry> {
-    const f = decodeFrame(e.frame);
-    const id = e.frame.subarray(Offset.id, Offset.id + 16);
-    const payload = await this.#cipher.encryptPayload(f.payload, id);
-    const frame = encodeFrame({ ...f, id, flags: f.flags | Flag.encrypted, payload });
+  /**
+   * The frame with its payload section sealed: header and feed id copied as they are (the ids are the
+   * AES-GCM associated data), the encrypted flag, the sealed payload's length and CRC. No decode and
+   * re-encode of the frame; the CRC is the one the frame format asks for (of the bytes it carries).
+   */
+  #seal(e: AppendEntry): AppendEntry {
+    const { head, payload } = sections(e.frame);
+    const sealed = this.#cipher.sealSync(payload, e.frame.subarray(Offset.id, Offset.id + 16));
+    const frame = withPayload(e.frame, head, sealed);
+    frame[Offset.flags] = frame[Offset.flags]! | Flag.encrypted;
     return { ...e, frame };
   }
 
-  async #open(m: StoredMessage): Promise<StoredMessage> {
+  /**
+   * The plain frame of a stored one, built once per message (never per subscriber). Reads frames of
+   * both the previous layout and this one: they are the same bytes — the previous code decoded and
+   * re-encoded to produce exactly this header.
+   */
+  #open(m: StoredMessage): StoredMessage {
     const flags = m.frame[Offset.flags]!;
     if ((flags & Flag.encrypted) === 0) return m;
-    const f = decodeFrame(m.frame);
-    const id = m.frame.subarray(Offset.id, Offset.id + 16);
-    const payload = await this.#cipher.decryptPayload(f.payload, id);
-    const frame = encodeFrame({
-      type: MESSAGE_TYPES[m.frame[Offset.type]!]!,
-      priority: PRIORITIES[m.priority]!,
-      flags: flags & ~Flag.encrypted,
-      feedId: f.feedId,
-      seq: m.seq,
-      timestamp: f.timestamp,
-      id,
-      payload,
-    });
+    const { head, payload } = sections(m.frame);
+    const plain = this.#cipher.openSync(payload, m.frame.subarray(Offset.id, Offset.id + 16));
+    const frame = withPayload(m.frame, head, plain);
+    frame[Offset.flags] = flags & ~Flag.encrypted;
+    frame[Offset.priority] = m.priority;
+    writeSeq(frame, m.seq);
     return { ...m, frame };
   }
+}
+
+/** Header + feed id, and the payload, of a frame whose lengths must add up (else "malformed"). */
+function sections(frame: Uint8Array): { head: number; payload: Uint8Array } {
+  if (frame.length < HEADER_SIZE || frame[0] !== FRAME_MAGIC_0 || frame[1] !== FRAME_MAGIC_1)
+    throw new EncryptionError("malformed", "not a frame");
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const head = HEADER_SIZE + view.getUint16(Offset.feedIdLength);
+  const length = view.getUint32(Offset.payloadLength);
+  if (head + length !== frame.length) throw new EncryptionError("malformed", "frame length mismatch");
+  return { head, payload: frame.subarray(head, head + length) };
+}
+
+/** A copy of `frame`'s header and feed id followed by `payload`, with its length and CRC. */
+function withPayload(frame: Uint8Array, head: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head + payload.length);
+  out.set(frame.subarray(0, head));
+  out.set(payload, head);
+  const view = new DataView(out.buffer);
+  view.setUint32(Offset.checksum, crc32(payload));
+  view.setUint32(Offset.payloadLength, payload.length);
+  return out;
 }
