@@ -21,8 +21,9 @@ export interface UndecryptableMessage {
  * Payload encryption at rest for any journal: frames are sealed (AES-256-GCM, the message id bound as
  * additional data) on their way in and opened on their way out, so the files or the JetStream stream
  * hold ciphertext while the hub and readers see plain frames. Only the payload section is sealed; the
- * header and feed id are copied, not decoded and re-encoded. Decryption happens once per message on the
- * tail — never once per subscriber — synchronously in the commit's turn, so seq order is kept as is.
+ * header and feed id are copied, not decoded and re-encoded. Decryption happens at most once per message
+ * on the tail — never once per subscriber; not at all for this node's own appends, whose plain frames it
+ * still holds — synchronously in the commit's turn, so seq order is kept as is.
  *
  * A message that cannot be opened costs that message only: it is left out of replays and of the tail and
  * reported to `onUndecryptable` with a typed EncryptionError, while the rest is served — one record
@@ -33,6 +34,8 @@ export class EncryptedJournal implements Journal {
   readonly #cipher: PayloadCipher;
 
   readonly #onUndecryptable: (e: UndecryptableMessage) => void;
+  /** Sealed frame → the plain frame it was made from, for appends in flight (see `append`). */
+  readonly #appending = new WeakMap<Uint8Array, Uint8Array>();
 
   constructor(inner: Journal, cipher: PayloadCipher, onUndecryptable?: (e: UndecryptableMessage) => void) {
     this.#inner = inner;
@@ -64,14 +67,17 @@ export class EncryptedJournal implements Journal {
     return this.#inner.position(feedId);
   }
 
-  append(entries: readonly AppendEntry[]): Promise<number[]> {
-    let sealed: AppendEntry[];
+  async append(entries: readonly AppendEntry[]): Promise<number[]> {
+    const sealed = entries.map((e) => this.#seal(e));
+    // The tail of this very commit gets the plain frames it already has instead of opening each one
+    // again; kept only while the append is in flight (a tail batch that comes later, as JetStream's may,
+    // is opened as usual).
+    sealed.forEach((s, i) => this.#appending.set(s.frame, entries[i]!.frame));
     try {
-      sealed = entries.map((e) => this.#seal(e));
-    } catch (err) {
-      return Promise.reject(err);
+      return await this.#inner.append(sealed);
+    } finally {
+      for (const s of sealed) this.#appending.delete(s.frame);
     }
-    return this.#inner.append(sealed);
   }
 
   async read(feedId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
@@ -92,7 +98,7 @@ export class EncryptedJournal implements Journal {
     // Opened synchronously, once per message, in the commit's own turn: order is the journal's, and the
     // hub gets plain frames it encodes nothing more for, whatever the number of subscribers.
     return this.#inner.tail((batch) => {
-      const plain = this.#openAll(batch);
+      const plain = this.#openAll(batch, true);
       if (plain.length === 0) return;
       try {
         listener(plain);
@@ -103,11 +109,12 @@ export class EncryptedJournal implements Journal {
   }
 
   /** Opens each message; the ones that fail are reported and left out, the others kept in order. */
-  #openAll(msgs: readonly StoredMessage[]): StoredMessage[] {
+  #openAll(msgs: readonly StoredMessage[], live = false): StoredMessage[] {
     const out: StoredMessage[] = [];
     for (const m of msgs) {
       try {
-        out.push(this.#open(m));
+        const known = live ? this.#appending.get(m.frame) : undefined;
+        out.push(known === undefined ? this.#open(m) : this.#known(m, known));
       } catch (err) {
         const error =
           err instanceof EncryptionError
@@ -130,6 +137,14 @@ export class EncryptedJournal implements Journal {
     const frame = withPayload(e.frame, head, sealed);
     frame[Offset.flags] = frame[Offset.flags]! | Flag.encrypted;
     return { ...e, frame };
+  }
+
+  /** A message of an append in flight: its plain frame with the seq the journal gave it. */
+  #known(m: StoredMessage, plain: Uint8Array): StoredMessage {
+    this.#appending.delete(m.frame);
+    plain[Offset.priority] = m.priority;
+    writeSeq(plain, m.seq);
+    return { ...m, frame: plain };
   }
 
   /**

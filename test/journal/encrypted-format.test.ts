@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { EncryptedJournal, type UndecryptableMessage } from "../../src/journal/encrypted.ts";
 import type { AppendEntry, Journal, StoredMessage, TailListener } from "../../src/journal/journal.ts";
 import { decodeFrame, encodeFrame, Flag, Offset } from "../../src/protocol/frame.ts";
@@ -116,5 +116,32 @@ describe("EncryptedJournal: the payload section sealed, no re-encoding (issue 15
       [2, "auth_failed"],
       [3, "malformed"],
     ]);
+  });
+
+  test("the tail of this node's own append opens nothing; a batch from elsewhere is opened once", async () => {
+    const cipher = await createPayloadCipher(KEYS);
+    const opens = spyOn(cipher, "openSync");
+    const inner = recordingJournal();
+    const j = new EncryptedJournal(inner, cipher);
+    const tailed: StoredMessage[] = [];
+    j.tail((batch) => tailed.push(...batch));
+    const entries = [makeEntry("f", { payload: { n: 1 } }), makeEntry("f", { payload: { n: 2 } })];
+    await j.append(entries);
+    expect(opens).toHaveBeenCalledTimes(0);
+    // Sealed by another node (the same key): arrives on the tail with no plain frame at hand.
+    const far = makeEntry("f", { payload: { n: 3 } });
+    await inner.append([{ ...far, frame: await sealTheOldWay(cipher, far) }]);
+    expect(opens).toHaveBeenCalledTimes(1);
+    expect(tailed.map((m) => [m.seq, decodeFrame(m.frame).seq, decodeFrame(m.frame).flags])).toEqual([
+      [1, 1, 0],
+      [2, 2, 0],
+      [3, 3, 0],
+    ]);
+    expect(tailed.map((m) => decodeFrame(m.frame).payload)).toEqual(
+      [...entries, far].map((e) => decodeFrame(e.frame).payload),
+    );
+    // A replay of the same messages opens them from what is stored.
+    expect((await j.read("f", 0, 10)).length).toBe(3);
+    expect(opens).toHaveBeenCalledTimes(4);
   });
 });
