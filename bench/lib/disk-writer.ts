@@ -4,10 +4,12 @@ import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
 
 /**
- * A competing disk writer: `dd if=/dev/zero of=<file> bs=1M count=<mib> conv=fsync` again and again
- * until stopped, in the directory the servers' DATA_DIR is made in (the same device). It fills the
- * device's queue with large writes and their flushes, so the journal's fdatasync waits behind them.
- * Bounded: one file of `mib` MiB, rewritten, deleted on stop. It runs on the client CPUs (inherited).
+ * A competing disk writer: `dd if=/dev/zero of=<file> bs=1M count=<mib> oflag=direct conv=fsync` again
+ * and again until stopped, in the directory the servers' DATA_DIR is made in (the same device). It
+ * fills the device's queue with large writes and their flushes, so the journal's fdatasync waits
+ * behind them. O_DIRECT and `nice`: the writer competes for the disk, not for the client CPU (copying
+ * into the page cache cost the load generator enough to show as latency of its own). Bounded: one
+ * file of `mib` MiB, rewritten, deleted on stop.
  */
 export class DiskWriter {
   readonly #dir = mkdtempSync(join(tmpdir(), "tacstream-bench-dd-"));
@@ -22,7 +24,18 @@ export class DiskWriter {
     const pass = () => {
       if (this.#stopped) return;
       this.#proc = spawn(
-        ["dd", "if=/dev/zero", `of=${join(this.#dir, "fill")}`, "bs=1M", `count=${this.mib}`, "conv=fsync"],
+        [
+          "nice",
+          "-n",
+          "19",
+          "dd",
+          "if=/dev/zero",
+          `of=${join(this.#dir, "fill")}`,
+          "bs=1M",
+          `count=${this.mib}`,
+          "oflag=direct",
+          "conv=fsync",
+        ],
         { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
       );
       void this.#proc.exited.then((code) => {
