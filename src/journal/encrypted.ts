@@ -72,7 +72,7 @@ export class EncryptedJournal implements Journal {
     // The tail of this very commit gets the plain frames it already has instead of opening each one
     // again; kept only while the append is in flight (a tail batch that comes later, as JetStream's may,
     // is opened as usual).
-    sealed.forEach((s, i) => this.#appending.set(s.frame, entries[i]!.frame));
+    for (let i = 0; i < sealed.length; i++) this.#appending.set(sealed[i]!.frame, entries[i]!.frame);
     try {
       return await this.#inner.append(sealed);
     } finally {
