@@ -4,6 +4,9 @@
  * Reports e2e latency percentiles from the intended send time, deliveries/s, loss and server RSS.
  */
 import { type BenchContext, describeOurs, startOurs, withTargets } from "./lib/context.ts";
+import { DiskWriter } from "./lib/disk-writer.ts";
+import type { Percentiles } from "./lib/hdr.ts";
+import { startLoopProbe } from "./lib/probe.ts";
 import { startTarget, type Target } from "./lib/procs.ts";
 import { fmt, mib, ms, ratio, type SuiteResult, type Table } from "./lib/results.ts";
 import { type FanoutResult, type FanoutSpec, type Load, runFanout } from "./lib/scenario.ts";
@@ -60,6 +63,7 @@ export function fanoutRow(r: FanoutResult, name: string): (string | number)[] {
     ms(r.e2e.max),
     fmt(r.loss),
     mib(r.serverRssBytes),
+    fmt(r.cpuPerMessageUs, 1),
   ];
 }
 
@@ -75,6 +79,7 @@ export function ratioRow(label: string, ours: FanoutResult, base: FanoutResult):
     ratio(ours.e2e.max, base.e2e.max),
     "",
     ratio(ours.serverRssBytes, base.serverRssBytes),
+    ratio(ours.cpuPerMessageUs, base.cpuPerMessageUs),
   ];
 }
 
@@ -89,6 +94,7 @@ export const FANOUT_COLUMNS = [
   "max",
   "loss",
   "RSS MiB",
+  "CPU µs/msg",
 ];
 
 /** One fan-out workload against tacstream, then against the bare Bun baseline, in the same run. */
@@ -175,6 +181,10 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
     pairs.push({ ours: o, bare: b });
   }
 
+  const base = scenarios(ctx.quick, ctx.journal).at(-2)!;
+  const disk = await diskWriterRun(ctx, base, warmupSeconds, failures);
+  const sealed = await encryptionRun(ctx, base, disk.without, warmupSeconds, failures);
+
   const idleN = ctx.quick ? 1000 : 10_000;
   const idleOurs = await withTargets(
     () => startOurs(ctx),
@@ -196,9 +206,174 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
   return {
     suite: "latency",
     quick: ctx.quick,
-    data: { scenarios: pairs, idle: { connections: idleN, tacstream: idleOurs, bare: idleBare } },
-    tables: [table, idle],
+    data: {
+      scenarios: pairs,
+      diskWriter: disk.data,
+      idle: { connections: idleN, tacstream: idleOurs, bare: idleBare },
+    },
+    tables: [table, disk.table, sealed.table, idle],
     failures,
     notes,
   };
+}
+
+/**
+ * The second scenario, tacstream only, without and then with a competing disk writer (`dd … conv=fsync`
+ * in a loop on the same device), each with a probe of the event loop. The writer may slow the fsync and
+ * so the 202 (and the e2e latency, which includes it); it must not hold up the event loop, so the probe
+ * — and the delivery of what is already durable — stays where it was.
+ */
+async function diskWriterRun(
+  ctx: BenchContext,
+  base: Scenario,
+  warmupSeconds: number,
+  failures: string[],
+): Promise<{ table: Table; data: unknown; without: FanoutResult }> {
+  const writer = new DiskWriter(ctx.quick ? 32 : 128);
+  const one = (label: string, withWriter: boolean) =>
+    withTargets(
+      () => startOurs(ctx),
+      async (targets) => {
+        if (withWriter) writer.start();
+        const stopWriter = () => (withWriter ? writer.stop() : Promise.resolve());
+        const probe = startLoopProbe(targets[0]!.url);
+        await serverLagMs(targets[0]!.url); // resets the server's worst-lag gauge
+        const r = await runFanout({
+          label,
+          targets,
+          build: ctx.build,
+          subscribers: base.subscribers,
+          protocol: "binary",
+          load: base.load,
+          warmupSeconds,
+        }).finally(stopWriter);
+        const lagMs = await serverLagMs(targets[0]!.url);
+        return { r, loop: await probe.stop(), lagMs };
+      },
+    );
+  const without = await one(base.label, false);
+  const withWriter = await one(`${base.label}, disk writer`, true);
+  checkFanout(without.r, failures);
+  checkFanout(withWriter.r, failures);
+  type Run = { r: FanoutResult; loop: Percentiles; lagMs: number };
+  const row = (name: string, x: Run) => [
+    name,
+    ms(x.r.e2e.p50),
+    ms(x.r.e2e.p99),
+    ms(x.r.e2e.p999),
+    ms(x.r.ingest.p99),
+    ms(x.loop.p99),
+    ms(x.loop.max),
+    ms(x.lagMs),
+    fmt(x.r.loss),
+  ];
+  const q = (f: (x: Run) => number) => ratio(f(withWriter), f(without));
+  const table: Table = {
+    title: `${base.label}: tacstream with a competing disk writer (dd oflag=direct conv=fsync, ${writer.passes} passes), ms`,
+    columns: [
+      "run",
+      "e2e p50",
+      "e2e p99",
+      "e2e p99.9",
+      "202 p99",
+      "probe p99",
+      "probe max",
+      "server lag max",
+      "loss",
+    ],
+    rows: [
+      row("no writer", without),
+      row("disk writer", withWriter),
+      [
+        "ratio writer/none",
+        q((x) => x.r.e2e.p50),
+        q((x) => x.r.e2e.p99),
+        q((x) => x.r.e2e.p999),
+        q((x) => x.r.ingest.p99),
+        q((x) => x.loop.p99),
+        q((x) => x.loop.max),
+        q((x) => x.lagMs),
+        "",
+      ],
+    ],
+  };
+  return { table, data: { without, withWriter, ddPasses: writer.passes }, without: without.r };
+}
+
+/**
+ * The server's own worst event-loop lag since the previous scrape, ms (`tacstream_event_loop_lag_seconds`,
+ * a 500 ms timer): unlike the probe, it is not moved by the client CPU.
+ */
+async function serverLagMs(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = /^tacstream_event_loop_lag_seconds\s+([0-9.eE+-]+)/m.exec(text);
+  return m === null ? Number.NaN : Number(m[1]) * 1000;
+}
+
+/** A fixed AES-256 key for the encrypted run (bench data only; never a real key). */
+const BENCH_KEYS = `bench:${Buffer.alloc(32, 7).toString("base64")}`;
+
+/**
+ * The second scenario with ENCRYPTION_KEYS (payloads sealed at rest, opened at most once per message
+ * in the tail), against the plain run of the disk-writer table (same scenario, same run): what
+ * encryption costs the server's core per message.
+ */
+async function encryptionRun(
+  ctx: BenchContext,
+  base: Scenario,
+  plain: FanoutResult,
+  warmupSeconds: number,
+  failures: string[],
+): Promise<{ table: Table; data: unknown }> {
+  const one = (label: string, env: Record<string, string>) =>
+    withTargets(
+      () => startOurs(ctx, env),
+      async (targets) => {
+        // The plain run had the loop probe: this one gets it too, so both pay for its requests.
+        const probe = startLoopProbe(targets[0]!.url);
+        try {
+          return await runFanout({
+            label,
+            targets,
+            build: ctx.build,
+            subscribers: base.subscribers,
+            protocol: "binary",
+            load: base.load,
+            warmupSeconds,
+          });
+        } finally {
+          await probe.stop();
+        }
+      },
+    );
+  const encrypted = await one(`${base.label}, encrypted`, { ENCRYPTION_KEYS: BENCH_KEYS });
+  checkFanout(plain, failures);
+  checkFanout(encrypted, failures);
+  const row = (name: string, r: FanoutResult) => [
+    name,
+    fmt(r.cpuPerMessageUs, 1),
+    ms(r.e2e.p50),
+    ms(r.e2e.p99),
+    ms(r.e2e.p999),
+    ms(r.ingest.p99),
+    fmt(r.loss),
+  ];
+  const table: Table = {
+    title: `${base.label}: tacstream plain and with ENCRYPTION_KEYS (AES-256-GCM at rest), ms`,
+    columns: ["run", "CPU µs/msg", "e2e p50", "e2e p99", "e2e p99.9", "202 p99", "loss"],
+    rows: [
+      row("plain", plain),
+      row("encrypted", encrypted),
+      [
+        "ratio encrypted/plain",
+        ratio(encrypted.cpuPerMessageUs, plain.cpuPerMessageUs),
+        ratio(encrypted.e2e.p50, plain.e2e.p50),
+        ratio(encrypted.e2e.p99, plain.e2e.p99),
+        ratio(encrypted.e2e.p999, plain.e2e.p999),
+        ratio(encrypted.ingest.p99, plain.ingest.p99),
+        "",
+      ],
+    ],
+  };
+  return { table, data: { plain, encrypted } };
 }

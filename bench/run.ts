@@ -6,6 +6,8 @@
  *   --only=latency,peers    run some suites (latency, fanout, ingest, overload, journal, peers)
  *   --journal=jetstream     tacstream on JetStream (a temporary nats-server -js on a free port)
  *   --nodes=3               3 tacstream processes sharing one JetStream stream (implies jetstream)
+ *   --no-pin                server and clients share every CPU (default with ≥ 2 CPUs: one-core mode,
+ *                           the server under test on CPU 0, everything else on the others)
  */
 import * as v from "valibot";
 import { type NatsServer, natsSupportsSyncAlways, startNatsServer } from "../test/helpers/nats.ts";
@@ -15,6 +17,7 @@ import * as journal from "./journal.ts";
 import * as latency from "./latency.ts";
 import type { BenchContext } from "./lib/context.ts";
 import { buildNodePrograms } from "./lib/node-build.ts";
+import { setUpPinning, usePinning } from "./lib/pinning.ts";
 import { progress } from "./lib/progress.ts";
 import { machine, type SuiteResult, textTable, writeJson, writeSummary } from "./lib/results.ts";
 import * as overload from "./overload.ts";
@@ -30,16 +33,24 @@ const FlagsSchema = v.object({
   only: v.array(v.picklist(NAMES, `--only takes ${NAMES.join(", ")}`)),
   journal: v.picklist(["embedded", "jetstream"], "--journal is embedded or jetstream"),
   nodes: v.pipe(v.number(), v.integer(), v.minValue(1, "--nodes ≥ 1"), v.maxValue(5, "--nodes ≤ 5")),
+  pin: v.boolean(),
 });
 
 function parseFlags(argv: string[]): v.InferOutput<typeof FlagsSchema> {
-  const raw: Record<string, unknown> = { quick: false, only: NAMES, journal: "embedded", nodes: 1 };
+  const raw: Record<string, unknown> = {
+    quick: false,
+    only: NAMES,
+    journal: "embedded",
+    nodes: 1,
+    pin: true,
+  };
   for (const a of argv) {
     const [k, val] = a.replace(/^--/, "").split("=", 2) as [string, string | undefined];
     if (k === "quick") raw.quick = true;
     else if (k === "only") raw.only = (val ?? "").split(",").filter(Boolean);
     else if (k === "journal") raw.journal = val;
     else if (k === "nodes") raw.nodes = Number(val);
+    else if (k === "no-pin") raw.pin = false;
     else throw new Error(`unknown flag ${a}`);
   }
   if ((raw.nodes as number) > 1) raw.journal = "jetstream";
@@ -59,6 +70,10 @@ async function main(): Promise<number> {
     .join(".");
   const nameOf = (s: string) => (suffix === "" ? s : `${s}.${suffix}`);
   const t0 = performance.now();
+  // Before anything is spawned: children inherit this process's CPUs.
+  const pin = setUpPinning(flags.pin);
+  usePinning(pin);
+  console.log(`pinning: ${pin.description}`);
   const build = await buildNodePrograms();
   let nats: NatsServer | undefined;
   const results: SuiteResult[] = [];

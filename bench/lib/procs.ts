@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import { pumpLines as pump } from "../../test/helpers/server.ts";
 import type { NodeBuild } from "./node-build.ts";
+import { pinning } from "./pinning.ts";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 
@@ -19,6 +20,8 @@ export interface Target {
   readonly problems: string[];
   /** Resident memory of the server process, bytes (Linux /proc). */
   rss(): number;
+  /** CPU time (user + system) the server process used so far, ms (Linux /proc; 0 elsewhere). */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -41,7 +44,24 @@ export function rssOf(pid: number): number {
   }
 }
 
+/** utime + stime of a process in ms, from /proc/<pid>/stat (clock ticks of 10 ms on Linux). */
+export function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** The server's command, behind `taskset -c 0` in one-core mode (taskset execs it: same pid). */
 function command(kind: TargetKind, opts: TargetOptions): string[] {
+  return [...pinning().server, ...program(kind, opts)];
+}
+
+function program(kind: TargetKind, opts: TargetOptions): string[] {
   switch (kind) {
     case "tacstream":
       return [process.execPath, join(ROOT, "src/runtime/bun.ts")];
@@ -121,6 +141,7 @@ export async function startTarget(kind: TargetKind, opts: TargetOptions = {}): P
     pid: proc.pid,
     problems,
     rss: () => rssOf(proc.pid),
+    cpuMs: () => cpuMsOf(proc.pid),
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill("SIGTERM");

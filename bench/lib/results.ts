@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { pinning } from "./pinning.ts";
 
 export const RESULTS_DIR = join(import.meta.dir, "..", "results");
 
@@ -33,6 +34,7 @@ export function machine(): Record<string, unknown> {
     memoryBytes: totalmem(),
     bun: Bun.version,
     platform: `${process.platform}-${process.arch}`,
+    pinning: pinning().description,
   };
 }
 
@@ -79,7 +81,8 @@ export function writeSummary(results: SuiteResult[], flags: string, name = "summ
     "<!-- written by `npm run bench`; do not edit by hand -->",
     `Measured ${String(m.date).slice(0, 10)} on ${m.cpus} × ${m.cpuModel}, Bun ${m.bun}` +
       `${flags === "" ? "" : ` (\`${flags}\`)`}. Latencies in ms from the intended send time (HDR ` +
-      "histogram, fixed-rate load); ratios are tacstream ÷ baseline measured in the same run.",
+      "histogram, fixed-rate load); ratios are tacstream ÷ baseline measured in the same run. " +
+      `Pinning: ${m.pinning}.`,
     "",
   ];
   for (const r of results) {

@@ -50,6 +50,10 @@ export interface FanoutResult {
   ingest: Percentiles;
   curve: Array<[number, number]>;
   serverRssBytes: number;
+  /** CPU time of the server process(es) during the measured load and its last deliveries, ms. */
+  serverCpuMs: number;
+  /** serverCpuMs per acknowledged message, µs: what a message costs the server's core. */
+  cpuPerMessageUs: number;
   closeCodes: Record<string, number>;
   problems: string[];
 }
@@ -134,11 +138,13 @@ export async function runFanout(spec: FanoutSpec): Promise<FanoutResult> {
       await Promise.all(active.map((p) => p.reset()));
     }
 
+    const cpu0 = spec.targets.reduce((s, t) => s + t.cpuMs(), 0);
     const t0 = performance.now();
     const load = await runLoad(spec, spec.load, feed, spec.label, delivered);
     progress.update(`${spec.label}: waiting for the last deliveries`);
     const reports = await Promise.all(active.map((p, i) => p.waitFor(load.acked * connsOf(i), 15_000)));
     const elapsed = (performance.now() - t0) / 1000;
+    const serverCpuMs = spec.targets.reduce((s, t) => s + t.cpuMs(), 0) - cpu0;
     progress.clear();
 
     const hist: Histogram = newHistogram();
@@ -169,6 +175,8 @@ export async function runFanout(spec: FanoutSpec): Promise<FanoutResult> {
       ingest: percentiles(load.ingest),
       curve: percentileCurve(hist),
       serverRssBytes: spec.targets.reduce((s, t) => s + t.rss(), 0),
+      serverCpuMs,
+      cpuPerMessageUs: load.acked > 0 ? (serverCpuMs * 1000) / load.acked : 0,
       closeCodes,
       problems: spec.targets.flatMap((t) => t.problems),
     };

@@ -45,8 +45,11 @@ export const ConfigSchema = v.object({
   NATS_TOKEN: v.optional(v.string()),
   JOURNAL_FSYNC: v.optional(v.picklist(["always", "interval"], 'must be "always" or "interval"'), "always"),
   JOURNAL_FSYNC_INTERVAL_MS: v.optional(int(1, 60_000), 100),
-  /** fsync on the event loop while it takes at most this long, else on the thread pool (0: always pool). */
-  JOURNAL_INLINE_FSYNC_MAX_MS: v.optional(int(0, 1000), 2),
+  /**
+   * 0 (default): every fsync on the thread pool, so a slow disk never stops fan-out. Above 0, opt-in:
+   * fsync on the event loop while it takes at most this long (blocks the loop meanwhile).
+   */
+  JOURNAL_INLINE_FSYNC_MAX_MS: v.optional(int(0, 1000), 0),
   /** Zeros written ahead of the active segment's records so appends do not grow the file (0: off). */
   JOURNAL_PREALLOCATE_BYTES: v.optional(int(0, 64 * 1024 * 1024), 1024 * 1024),
   RETENTION_MAX_MESSAGES: v.optional(int(0), 1_000_000),

@@ -1,9 +1,9 @@
-import { decodeFrame, encodeFrame, Flag, MESSAGE_TYPES, Offset, PRIORITIES } from "../protocol/frame.ts";
+import { crc32 } from "../protocol/checksum.ts";
+import { Flag, FRAME_MAGIC_0, FRAME_MAGIC_1, HEADER_SIZE, Offset, writeSeq } from "../protocol/frame.ts";
 import { EncryptionError, type PayloadCipher } from "../security/encryption.ts";
 import type {
   AppendEntry,
   FeedPosition,
-  FeedSummary,
   Journal,
   JournalStatus,
   StoredMessage,
@@ -20,8 +20,10 @@ export interface UndecryptableMessage {
 /**
  * Payload encryption at rest for any journal: frames are sealed (AES-256-GCM, the message id bound as
  * additional data) on their way in and opened on their way out, so the files or the JetStream stream
- * hold ciphertext while the hub and readers see plain frames. Decryption happens once per message on
- * the tail — never once per subscriber — and keeps seq order: each batch waits for the one before.
+ * hold ciphertext while the hub and readers see plain frames. Only the payload section is sealed; the
+ * header and feed id are copied, not decoded and re-encoded. Decryption happens at most once per message
+ * on the tail — never once per subscriber; not at all for this node's own appends, whose plain frames it
+ * still holds — synchronously in the commit's turn, so seq order is kept as is.
  *
  * A message that cannot be opened costs that message only: it is passed on in its place with no frame and
  * `damaged: "undecryptable"` (readers answer it with a DAMAGED_RECORD error, like a record that failed
@@ -34,6 +36,8 @@ export class EncryptedJournal implements Journal {
   readonly #cipher: PayloadCipher;
 
   readonly #onUndecryptable: (e: UndecryptableMessage) => void;
+  /** Sealed frame → the plain frame it was made from, for appends in flight (see `append`). */
+  readonly #appending = new WeakMap<Uint8Array, Uint8Array>();
 
   constructor(inner: Journal, cipher: PayloadCipher, onUndecryptable?: (e: UndecryptableMessage) => void) {
     this.#inner = inner;
@@ -65,14 +69,17 @@ export class EncryptedJournal implements Journal {
     return this.#inner.position(feedId);
   }
 
-  /** Counts and times live in plain headers: nothing to open. */
-  feeds(): Promise<FeedSummary[]> {
-    return this.#inner.feeds?.() ?? Promise.resolve([]);
-  }
-
   async append(entries: readonly AppendEntry[]): Promise<number[]> {
-    const sealed = await Promise.all(entries.map((e) => this.#seal(e)));
-    return this.#inner.append(sealed);
+    const sealed = entries.map((e) => this.#seal(e));
+    // The tail of this very commit gets the plain frames it already has instead of opening each one
+    // again; kept only while the append is in flight (a tail batch that comes later, as JetStream's may,
+    // is opened as usual).
+    for (let i = 0; i < sealed.length; i++) this.#appending.set(sealed[i]!.frame, entries[i]!.frame);
+    try {
+      return await this.#inner.append(sealed);
+    } finally {
+      for (const s of sealed) this.#appending.delete(s.frame);
+    }
   }
 
   async read(feedId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
@@ -81,75 +88,110 @@ export class EncryptedJournal implements Journal {
   }
 
   tail(listener: TailListener): () => void {
-    let chain = Promise.resolve();
-    let active = true;
-    const un = this.#inner.tail((batch) => {
-      const opened = this.#openAll(batch);
-      chain = chain
-        .then(() => opened)
-        .then((plain) => {
-          if (active && plain.length > 0) listener(plain);
-        })
-        // A failing listener loses its batch, never the chain: later batches still arrive in order.
-        .catch(() => {});
+    // Opened synchronously, once per message, in the commit's own turn: order is the journal's, and the
+    // hub gets plain frames it encodes nothing more for, whatever the number of subscribers.
+    return this.#inner.tail((batch) => {
+      const plain = this.#openAll(batch, true);
+      if (plain.length === 0) return;
+      try {
+        listener(plain);
+      } catch {
+        // A failing listener loses its batch, never the tail: later batches still arrive in order.
+      }
     });
-    return () => {
-      active = false;
-      un();
-    };
   }
 
   /** Opens each message, in order; one that fails is reported and stands in as `undecryptable`. */
-  async #openAll(msgs: readonly StoredMessage[]): Promise<StoredMessage[]> {
-    const settled = await Promise.allSettled(msgs.map((m) => this.#open(m)));
-    return settled.map((r, i) => {
-      if (r.status === "fulfilled") return r.value;
-      const m = msgs[i]!;
-      const error =
-        r.reason instanceof EncryptionError
-          ? r.reason
-          : new EncryptionError("malformed", "stored frame cannot be opened", r.reason);
-      this.#onUndecryptable({ feedId: m.feedId, seq: m.seq, error });
-      // Never the sealed bytes: no reader may mistake ciphertext for a payload.
-      return {
-        seq: m.seq,
-        feedId: m.feedId,
-        priority: m.priority,
-        expiresAt: m.expiresAt,
-        frame: EMPTY,
-        damaged: "undecryptable",
-      };
-    });
+  #openAll(msgs: readonly StoredMessage[], live = false): StoredMessage[] {
+    const out: StoredMessage[] = [];
+    for (const m of msgs) {
+      // No bytes to open: passed on as damaged, so the reader reports it rather than skip it unseen.
+      if (m.damaged) {
+        out.push(m);
+        continue;
+      }
+      try {
+        const known = live ? this.#appending.get(m.frame) : undefined;
+        out.push(known === undefined ? this.#open(m) : this.#known(m, known));
+      } catch (err) {
+        const error =
+          err instanceof EncryptionError
+            ? err
+            : new EncryptionError("malformed", "stored frame cannot be opened", err);
+        this.#onUndecryptable({ feedId: m.feedId, seq: m.seq, error });
+        // Never the sealed bytes: no reader may mistake ciphertext for a payload.
+        out.push({
+          seq: m.seq,
+          feedId: m.feedId,
+          priority: m.priority,
+          expiresAt: m.expiresAt,
+          frame: EMPTY,
+          damaged: "undecryptable",
+        });
+      }
+    }
+    return out;
   }
 
-  async #seal(e: AppendEntry): Promise<AppendEntry> {
-    const f = decodeFrame(e.frame);
-    const id = e.frame.subarray(Offset.id, Offset.id + 16);
-    const payload = await this.#cipher.encryptPayload(f.payload, id);
-    const frame = encodeFrame({ ...f, id, flags: f.flags | Flag.encrypted, payload });
+  /**
+   * The frame with its payload section sealed: header and feed id copied as they are (the ids are the
+   * AES-GCM associated data), the encrypted flag, the sealed payload's length and CRC. No decode and
+   * re-encode of the frame; the CRC is the one the frame format asks for (of the bytes it carries).
+   */
+  #seal(e: AppendEntry): AppendEntry {
+    const { head, payload } = sections(e.frame);
+    const sealed = this.#cipher.sealSync(payload, e.frame.subarray(Offset.id, Offset.id + 16));
+    const frame = withPayload(e.frame, head, sealed);
+    frame[Offset.flags] = frame[Offset.flags]! | Flag.encrypted;
     return { ...e, frame };
   }
 
-  async #open(m: StoredMessage): Promise<StoredMessage> {
-    // No bytes to open: passed on as damaged, so the reader reports it rather than skip it unseen.
-    if (m.damaged) return m;
+  /** A message of an append in flight: its plain frame with the seq the journal gave it. */
+  #known(m: StoredMessage, plain: Uint8Array): StoredMessage {
+    this.#appending.delete(m.frame);
+    plain[Offset.priority] = m.priority;
+    writeSeq(plain, m.seq);
+    return { ...m, frame: plain };
+  }
+
+  /**
+   * The plain frame of a stored one, built once per message (never per subscriber). Reads frames of
+   * both the previous layout and this one: they are the same bytes — the previous code decoded and
+   * re-encoded to produce exactly this header.
+   */
+  #open(m: StoredMessage): StoredMessage {
     const flags = m.frame[Offset.flags]!;
     if ((flags & Flag.encrypted) === 0) return m;
-    const f = decodeFrame(m.frame);
-    const id = m.frame.subarray(Offset.id, Offset.id + 16);
-    const payload = await this.#cipher.decryptPayload(f.payload, id);
-    const frame = encodeFrame({
-      type: MESSAGE_TYPES[m.frame[Offset.type]!]!,
-      priority: PRIORITIES[m.priority]!,
-      flags: flags & ~Flag.encrypted,
-      feedId: f.feedId,
-      seq: m.seq,
-      timestamp: f.timestamp,
-      id,
-      payload,
-    });
+    const { head, payload } = sections(m.frame);
+    const plain = this.#cipher.openSync(payload, m.frame.subarray(Offset.id, Offset.id + 16));
+    const frame = withPayload(m.frame, head, plain);
+    frame[Offset.flags] = flags & ~Flag.encrypted;
+    frame[Offset.priority] = m.priority;
+    writeSeq(frame, m.seq);
     return { ...m, frame };
   }
+}
+
+/** Header + feed id, and the payload, of a frame whose lengths must add up (else "malformed"). */
+function sections(frame: Uint8Array): { head: number; payload: Uint8Array } {
+  if (frame.length < HEADER_SIZE || frame[0] !== FRAME_MAGIC_0 || frame[1] !== FRAME_MAGIC_1)
+    throw new EncryptionError("malformed", "not a frame");
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const head = HEADER_SIZE + view.getUint16(Offset.feedIdLength);
+  const length = view.getUint32(Offset.payloadLength);
+  if (head + length !== frame.length) throw new EncryptionError("malformed", "frame length mismatch");
+  return { head, payload: frame.subarray(head, head + length) };
+}
+
+/** A copy of `frame`'s header and feed id followed by `payload`, with its length and CRC. */
+function withPayload(frame: Uint8Array, head: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head + payload.length);
+  out.set(frame.subarray(0, head));
+  out.set(payload, head);
+  const view = new DataView(out.buffer);
+  view.setUint32(Offset.checksum, crc32(payload));
+  view.setUint32(Offset.payloadLength, payload.length);
+  return out;
 }
 
 const EMPTY = new Uint8Array(0);

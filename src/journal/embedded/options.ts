@@ -22,8 +22,9 @@ export interface EmbeddedJournalOptions {
    */
   preallocateBytes?: number;
   /**
-   * With fsync "always", a group's fdatasync runs on the event loop while it takes at most this long,
-   * else on the thread pool for a while (default 2 ms; 0: always on the pool). See SyncPlacement.
+   * With fsync "always", a group's fdatasync runs on the thread pool (default 0), so fan-out, reads and
+   * requests go on while the disk is slow. Above 0 (opt-in): on the event loop while it takes at most
+   * this long, else on the pool for a while — it blocks the loop for each inline sync. See SyncPlacement.
    */
   inlineSyncMaxMs?: number;
   /** Journal-wide retention, whole segments at a time; missing fields mean unlimited. */
@@ -68,7 +69,7 @@ const OptionsSchema = v.strictObject({
   // Offsets are u32 in the index; a segment exceeds this size by at most one commit group.
   segmentBytes: v.optional(count(4096, 1024 * MiB), 64 * MiB),
   preallocateBytes: v.optional(count(0, 64 * MiB), MiB),
-  inlineSyncMaxMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1000)), 2),
+  inlineSyncMaxMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1000)), 0),
   retention: v.optional(RetentionSchema, {}),
   retentionCheckMs: v.optional(count(10, 24 * 3600_000), 60_000),
   cacheBytes: v.optional(count(0, 64 * 1024 * MiB), 64 * MiB),
