@@ -176,26 +176,29 @@ export class Registry {
         }
         const ops = [];
         for (const [rank, feeds] of byRank) {
-            const op = { op: "subscribe", id: this.#nextId++, feeds, minPriority: PRIORITIES[rank] };
-            const sent = new Map();
-            const since = {};
-            const epoch = {};
-            for (const f of feeds) {
-                const sub = this.#feeds.get(f);
-                sub.inFlight++;
-                // Without an epoch the feed never got a reply: there is no position to resume from.
-                sent.set(f, sub.epoch === undefined ? undefined : sub.cursor);
-                if (sub.epoch === undefined)
-                    continue;
-                since[f] = sub.cursor;
-                epoch[f] = sub.epoch;
-            }
-            if (Object.keys(since).length > 0)
-                Object.assign(op, { since, epoch });
-            this.#pending.set(op.id, sent);
-            ops.push(op);
+            ops.push(this.#op(feeds, rank, feeds.map((f) => [f, this.#feeds.get(f)])));
         }
         return ops;
+    }
+    /** A subscribe op that resumes every feed in `resumed` that has a position, with its replies awaited. */
+    #op(feeds, rank, resumed) {
+        const op = { op: "subscribe", id: this.#nextId++, feeds, minPriority: PRIORITIES[rank] };
+        const sent = new Map();
+        const since = {};
+        const epoch = {};
+        for (const [f, sub] of resumed) {
+            sub.inFlight++;
+            // Without an epoch the feed never got a reply: there is no position to resume from.
+            sent.set(f, sub.epoch === undefined ? undefined : sub.cursor);
+            if (sub.epoch === undefined)
+                continue;
+            since[f] = sub.cursor;
+            epoch[f] = sub.epoch;
+        }
+        if (Object.keys(since).length > 0)
+            Object.assign(op, { since, epoch });
+        this.#pending.set(op.id, sent);
+        return op;
     }
     /**
      * One op per pattern: the pattern, and a `since` for every feed it brought in that has a position, so
@@ -207,29 +210,8 @@ export class Registry {
             const p = this.#patterns.get(pattern);
             if (p === undefined)
                 continue;
-            const op = {
-                op: "subscribe",
-                id: this.#nextId++,
-                feeds: [pattern],
-                minPriority: PRIORITIES[p.rank],
-            };
-            const sent = new Map();
-            const since = {};
-            const epoch = {};
-            for (const [f, sub] of this.#feeds) {
-                if (sub.named || !p.matches(f))
-                    continue;
-                sub.inFlight++;
-                sent.set(f, sub.epoch === undefined ? undefined : sub.cursor);
-                if (sub.epoch === undefined)
-                    continue;
-                since[f] = sub.cursor;
-                epoch[f] = sub.epoch;
-            }
-            if (Object.keys(since).length > 0)
-                Object.assign(op, { since, epoch });
-            this.#pending.set(op.id, sent);
-            ops.push(op);
+            const brought = [...this.#feeds].filter(([f, sub]) => !sub.named && p.matches(f));
+            ops.push(this.#op([pattern], p.rank, brought));
         }
         return ops;
     }

@@ -252,24 +252,34 @@ export class Registry {
     }
     const ops: SubscribeOp[] = [];
     for (const [rank, feeds] of byRank) {
-      const op: SubscribeOp = { op: "subscribe", id: this.#nextId++, feeds, minPriority: PRIORITIES[rank]! };
-      const sent = new Map<string, number | undefined>();
-      const since: Record<string, number> = {};
-      const epoch: Record<string, string> = {};
-      for (const f of feeds) {
-        const sub = this.#feeds.get(f)!;
-        sub.inFlight++;
-        // Without an epoch the feed never got a reply: there is no position to resume from.
-        sent.set(f, sub.epoch === undefined ? undefined : sub.cursor);
-        if (sub.epoch === undefined) continue;
-        since[f] = sub.cursor;
-        epoch[f] = sub.epoch;
-      }
-      if (Object.keys(since).length > 0) Object.assign(op, { since, epoch });
-      this.#pending.set(op.id, sent);
-      ops.push(op);
+      ops.push(
+        this.#op(
+          feeds,
+          rank,
+          feeds.map((f) => [f, this.#feeds.get(f)!] as const),
+        ),
+      );
     }
     return ops;
+  }
+
+  /** A subscribe op that resumes every feed in `resumed` that has a position, with its replies awaited. */
+  #op(feeds: string[], rank: number, resumed: Iterable<readonly [string, FeedSub]>): SubscribeOp {
+    const op: SubscribeOp = { op: "subscribe", id: this.#nextId++, feeds, minPriority: PRIORITIES[rank]! };
+    const sent = new Map<string, number | undefined>();
+    const since: Record<string, number> = {};
+    const epoch: Record<string, string> = {};
+    for (const [f, sub] of resumed) {
+      sub.inFlight++;
+      // Without an epoch the feed never got a reply: there is no position to resume from.
+      sent.set(f, sub.epoch === undefined ? undefined : sub.cursor);
+      if (sub.epoch === undefined) continue;
+      since[f] = sub.cursor;
+      epoch[f] = sub.epoch;
+    }
+    if (Object.keys(since).length > 0) Object.assign(op, { since, epoch });
+    this.#pending.set(op.id, sent);
+    return op;
   }
 
   /**
@@ -281,26 +291,8 @@ export class Registry {
     for (const pattern of patterns) {
       const p = this.#patterns.get(pattern);
       if (p === undefined) continue;
-      const op: SubscribeOp = {
-        op: "subscribe",
-        id: this.#nextId++,
-        feeds: [pattern],
-        minPriority: PRIORITIES[p.rank]!,
-      };
-      const sent = new Map<string, number | undefined>();
-      const since: Record<string, number> = {};
-      const epoch: Record<string, string> = {};
-      for (const [f, sub] of this.#feeds) {
-        if (sub.named || !p.matches(f)) continue;
-        sub.inFlight++;
-        sent.set(f, sub.epoch === undefined ? undefined : sub.cursor);
-        if (sub.epoch === undefined) continue;
-        since[f] = sub.cursor;
-        epoch[f] = sub.epoch;
-      }
-      if (Object.keys(since).length > 0) Object.assign(op, { since, epoch });
-      this.#pending.set(op.id, sent);
-      ops.push(op);
+      const brought = [...this.#feeds].filter(([f, sub]) => !sub.named && p.matches(f));
+      ops.push(this.#op([pattern], p.rank, brought));
     }
     return ops;
   }
