@@ -1,8 +1,9 @@
 import { describe, expect, spyOn, test } from "bun:test";
 import { EncryptedJournal, type UndecryptableMessage } from "../../src/journal/encrypted.ts";
-import type { AppendEntry, Journal, StoredMessage, TailListener } from "../../src/journal/journal.ts";
+import type { AppendEntry, StoredMessage } from "../../src/journal/journal.ts";
 import { decodeFrame, encodeFrame, Flag, Offset } from "../../src/protocol/frame.ts";
 import { createPayloadCipher, type PayloadCipher } from "../../src/security/encryption.ts";
+import { memoryJournal } from "../helpers/memory-journal.ts";
 import { makeEntry } from "./entries.ts";
 
 const KEYS = `k1:${Buffer.alloc(32, 9).toString("base64")}`;
@@ -14,41 +15,6 @@ async function sealTheOldWay(cipher: PayloadCipher, e: AppendEntry): Promise<Uin
   const id = e.frame.subarray(Offset.id, Offset.id + 16);
   const payload = await cipher.encryptPayload(f.payload, id);
   return encodeFrame({ ...f, id, flags: f.flags | Flag.encrypted, payload });
-}
-
-/** A journal that stores what it is given and hands each append to its tail listeners at once. */
-function recordingJournal(): Journal & { stored: StoredMessage[] } {
-  const stored: StoredMessage[] = [];
-  const listeners = new Set<TailListener>();
-  return {
-    kind: "embedded",
-    stored,
-    open: async () => {},
-    close: async () => {},
-    status: () => ({ ready: true }),
-    position: async () => ({ epoch: "e", first: 1, last: stored.length, head: stored.length }),
-    async append(entries: readonly AppendEntry[]) {
-      const batch = entries.map((e) => {
-        const m = {
-          seq: stored.length + 1,
-          feedId: e.feedId,
-          priority: e.priority,
-          expiresAt: 0,
-          frame: e.frame,
-        };
-        stored.push(m);
-        return m;
-      });
-      for (const l of listeners) l(batch);
-      return batch.map((m) => m.seq);
-    },
-    read: async (feedId, after, limit) =>
-      stored.filter((m) => m.feedId === feedId && m.seq > after).slice(0, limit),
-    tail(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  } as Journal & { stored: StoredMessage[] };
 }
 
 describe("EncryptedJournal: the payload section sealed, no re-encoding (issue 15)", () => {
@@ -66,7 +32,7 @@ describe("EncryptedJournal: the payload section sealed, no re-encoding (issue 15
 
   test("a frame sealed now is byte for byte what the previous code wrote", async () => {
     const fixed = await createPayloadCipher(KEYS, { fillIv: (iv) => iv.set(FIXED_IV) });
-    const inner = recordingJournal();
+    const inner = memoryJournal();
     const e = makeEntry("feed-é", { payload: { title: "secret", n: 1 } });
     await new EncryptedJournal(inner, fixed).append([e]);
     expect(inner.stored[0]!.frame).toEqual(await sealTheOldWay(fixed, e));
@@ -78,7 +44,7 @@ describe("EncryptedJournal: the payload section sealed, no re-encoding (issue 15
 
   test("frames written by the previous code are read and tailed as plain frames", async () => {
     const cipher = await createPayloadCipher(KEYS);
-    const inner = recordingJournal();
+    const inner = memoryJournal();
     const j = new EncryptedJournal(inner, cipher);
     const tailed: StoredMessage[] = [];
     j.tail((batch) => tailed.push(...batch));
@@ -103,7 +69,7 @@ describe("EncryptedJournal: the payload section sealed, no re-encoding (issue 15
 
   test("a frame altered at rest (its id, the associated data) is reported, the others served", async () => {
     const cipher = await createPayloadCipher(KEYS);
-    const inner = recordingJournal();
+    const inner = memoryJournal();
     const skipped: UndecryptableMessage[] = [];
     const j = new EncryptedJournal(inner, cipher, (s) => skipped.push(s));
     await j.append([makeEntry("f"), makeEntry("f"), makeEntry("f")]);
@@ -127,7 +93,7 @@ describe("EncryptedJournal: the payload section sealed, no re-encoding (issue 15
   test("the tail of this node's own append opens nothing; a batch from elsewhere is opened once", async () => {
     const cipher = await createPayloadCipher(KEYS);
     const opens = spyOn(cipher, "openSync");
-    const inner = recordingJournal();
+    const inner = memoryJournal();
     const j = new EncryptedJournal(inner, cipher);
     const tailed: StoredMessage[] = [];
     j.tail((batch) => tailed.push(...batch));

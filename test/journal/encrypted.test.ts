@@ -1,48 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { EncryptedJournal, type UndecryptableMessage } from "../../src/journal/encrypted.ts";
-import type { AppendEntry, Journal, StoredMessage, TailListener } from "../../src/journal/journal.ts";
 import { decodeFrame, encodeFrame, Offset, writeSeq } from "../../src/protocol/frame.ts";
 import { createPayloadCipher } from "../../src/security/encryption.ts";
+import { memoryJournal } from "../helpers/memory-journal.ts";
 import { makeEntry } from "./entries.ts";
 
 const key = (n: number) => Buffer.alloc(32, n).toString("base64");
 const OLD = `old:${key(1)}`;
 const NEW = `new:${key(2)}`;
 
-/** An in-memory journal: enough of the interface for the wrapper, with a tail the test drives. */
-function memoryJournal(): Journal & { stored: StoredMessage[] } {
-  const stored: StoredMessage[] = [];
-  const listeners = new Set<TailListener>();
-  return {
-    kind: "embedded",
-    stored,
-    open: async () => {},
-    close: async () => {},
-    status: () => ({ ready: true }),
-    position: async () => ({ epoch: "e", first: 1, last: stored.length, head: stored.length }),
-    async append(entries: readonly AppendEntry[]) {
-      const batch = entries.map((e) => {
-        const seq = stored.length + 1;
-        const frame = e.frame.slice();
-        writeSeq(frame, seq);
-        const m = { seq, feedId: e.feedId, priority: e.priority, expiresAt: e.expiresAt, frame };
-        stored.push(m);
-        return m;
-      });
-      for (const l of listeners) l(batch);
-      return batch.map((m) => m.seq);
-    },
-    read: async (feedId, after, limit) =>
-      stored.filter((m) => m.feedId === feedId && m.seq > after).slice(0, limit),
-    tail(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  } as Journal & { stored: StoredMessage[] };
-}
-
 async function journalWithRemovedKey() {
-  const inner = memoryJournal();
+  const inner = memoryJournal({ writeSeqs: true });
   // Messages 1–3 under the old key, then the key rotates; 4–5 under the new one.
   await new EncryptedJournal(inner, await createPayloadCipher(OLD)).append(
     [1, 2, 3].map(() => makeEntry("f")),
@@ -82,7 +50,7 @@ describe("EncryptedJournal, a message it cannot decrypt", () => {
   });
 
   test("altered ciphertext is undecryptable too (auth_failed), its neighbours are served", async () => {
-    const inner = memoryJournal();
+    const inner = memoryJournal({ writeSeqs: true });
     const j = new EncryptedJournal(inner, await createPayloadCipher(NEW));
     await j.append([1, 2, 3].map(() => makeEntry("f")));
     // One bit of the second message's GCM tag flipped, with a frame CRC that matches (altered, not rotted).
@@ -132,7 +100,7 @@ describe("EncryptedJournal, a message it cannot decrypt", () => {
   });
 
   test("a listener that throws costs its batch, not the tail", async () => {
-    const inner = memoryJournal();
+    const inner = memoryJournal({ writeSeqs: true });
     const j = new EncryptedJournal(inner, await createPayloadCipher(NEW));
     const seen: number[] = [];
     let notify = () => {};
