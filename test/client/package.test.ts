@@ -81,7 +81,8 @@ async function runUntil(cmd: string[], title: string): Promise<string[]> {
     lines.push(l);
     onLine(l);
   });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  // Bounded below the test timeout; a first Deno start resolves and caches the package, slow under load.
+  const timer = setTimeout(() => child.kill("SIGKILL"), 45_000);
   try {
     const seen = (re: RegExp) =>
       new Promise<void>((resolve, reject) => {
