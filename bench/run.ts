@@ -3,7 +3,8 @@
  * non-zero only on message loss or errors).
  *
  *   --quick                 small loads, short runs
- *   --only=latency,peers    run some suites (latency, fanout, ingest, overload, journal, peers)
+ *   --only=latency,peers    run some suites (latency, fanout, ingest, overload, journal, peers; and
+ *                           tail — the fixed-rate p99s ten times over — which only runs when named)
  *   --journal=jetstream     tacstream on JetStream (a temporary nats-server -js on a free port)
  *   --nodes=3               3 tacstream processes sharing one JetStream stream (implies jetstream)
  *   --no-pin                server and clients share every CPU (default with ≥ 2 CPUs: one-core mode,
@@ -23,10 +24,13 @@ import { machine, type SuiteResult, textTable, writeJson, writeSummary } from ".
 import * as overload from "./overload.ts";
 import * as peers from "./peers.ts";
 import { writeReport } from "./report.ts";
+import * as tail from "./tail.ts";
 
-const SUITES = { latency, fanout, ingest, overload, journal, peers } as const;
+const SUITES = { latency, fanout, ingest, overload, journal, peers, tail } as const;
 type SuiteName = keyof typeof SUITES;
 const NAMES = Object.keys(SUITES) as SuiteName[];
+/** What runs without `--only`: tail repeats latency's scenarios for minutes, so it is asked for by name. */
+const DEFAULT_SUITES = NAMES.filter((n) => n !== "tail");
 
 const FlagsSchema = v.object({
   quick: v.boolean(),
@@ -39,7 +43,7 @@ const FlagsSchema = v.object({
 function parseFlags(argv: string[]): v.InferOutput<typeof FlagsSchema> {
   const raw: Record<string, unknown> = {
     quick: false,
-    only: NAMES,
+    only: DEFAULT_SUITES,
     journal: "embedded",
     nodes: 1,
     pin: true,

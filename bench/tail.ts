@@ -1,0 +1,75 @@
+/**
+ * Tail: the fixed-rate fan-out scenarios run again and again, tacstream and the bare `Bun.serve`
+ * baseline back to back each time, so the claim is about every run and not the best one (issue 15:
+ * "no run in ten with a p99 over 5× bare"). `npm run bench -- --only=tail` (10 runs of 4 s each per
+ * scenario, about five minutes); not part of the default suites. `--quick`: 3 runs of 1 s.
+ */
+
+import { runPair } from "./latency.ts";
+import type { BenchContext } from "./lib/context.ts";
+import { fmt, ms, ratio, type SuiteResult, type Table } from "./lib/results.ts";
+import type { FanoutResult } from "./lib/scenario.ts";
+
+interface Run {
+  ours: FanoutResult;
+  bare: FanoutResult;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export async function run(ctx: BenchContext): Promise<SuiteResult> {
+  const runs = ctx.quick ? 3 : 10;
+  const seconds = ctx.quick ? 1 : 4;
+  const rate = ctx.quick ? 2000 : 10_000;
+  const failures: string[] = [];
+  const tables: Table[] = [];
+  const data: Record<string, unknown> = {};
+  for (const subscribers of [10, 100]) {
+    const label = `${fmt(rate)} msg/s, ${subscribers} subs`;
+    const all: Run[] = [];
+    for (let k = 0; k < runs; k++) {
+      const spec = {
+        label,
+        build: ctx.build,
+        subscribers,
+        protocol: "binary" as const,
+        load: { kind: "rate" as const, rate, seconds, batch: 100 },
+        warmupSeconds: ctx.quick ? 0.3 : 1,
+      };
+      all.push(await runPair(ctx, spec, failures));
+    }
+    const ratios = all.map((r) => r.ours.e2e.p99 / r.bare.e2e.p99);
+    const over5 = ratios.filter((x) => x > 5).length;
+    tables.push({
+      title: `${label}, ${runs} runs of ${seconds} s: p99 per run, ms (tacstream vs bare, same run)`,
+      columns: ["run", "tacstream p50", "tacstream p99", "bare p50", "bare p99", "p99 ours/bare", "loss"],
+      rows: [
+        ...all.map((r, k) => [
+          k + 1,
+          ms(r.ours.e2e.p50),
+          ms(r.ours.e2e.p99),
+          ms(r.bare.e2e.p50),
+          ms(r.bare.e2e.p99),
+          ratio(r.ours.e2e.p99, r.bare.e2e.p99),
+          r.ours.loss + r.bare.loss,
+        ]),
+        [
+          "median",
+          ms(median(all.map((r) => r.ours.e2e.p50))),
+          ms(median(all.map((r) => r.ours.e2e.p99))),
+          ms(median(all.map((r) => r.bare.e2e.p50))),
+          ms(median(all.map((r) => r.bare.e2e.p99))),
+          `${median(ratios).toFixed(2)}×`,
+          "",
+        ],
+        ["worst ratio", "", "", "", "", `${Math.max(...ratios).toFixed(2)}× (${over5} over 5×)`, ""],
+      ],
+    });
+    data[`subs${subscribers}`] = { runs: all, ratios, over5 };
+  }
+  return { suite: "tail", quick: ctx.quick, data, tables, failures, notes: [] };
+}
