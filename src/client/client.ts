@@ -4,6 +4,7 @@ import type { StreamMessage, ThreatMessage } from "../protocol/message.ts";
 import { backoff } from "./backoff.ts";
 import { Emitter } from "./emitter.ts";
 import { PROTOCOLS, placeToken, redactUrl, streamUrl } from "./endpoint.ts";
+import { nextAttempt } from "./failover.ts";
 import { messageIterator } from "./iterator.ts";
 import { type ConnectOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { FEED_ID_RE, type GapEvent, type HandlerEntry, patternMatcher, Registry } from "./registry.ts";
@@ -52,6 +53,8 @@ export class TacstreamClient {
   #state: StreamConnection;
   #transport: Transport | undefined;
   #timer: unknown;
+  /** The URL in use: kept while it works, moved on by `#lost`. */
+  #urlIndex = 0;
   #generation = 0;
   #closed = false;
 
@@ -186,12 +189,13 @@ export class TacstreamClient {
   async #open(): Promise<void> {
     const gen = ++this.#generation;
     try {
-      const url = streamUrl(this.#o.url());
+      const urlIndex = this.#urlIndex;
+      const url = streamUrl(this.#o.url(urlIndex));
       const t = this.#o.token;
       const token = typeof t === "function" ? await t() : t;
       if (gen !== this.#generation || this.#closed) return;
       const target = placeToken(url, [PROTOCOLS[this.#o.format]], token, this.#o.tokenIn);
-      this.#set({ type: "connect", url: redactUrl(target.url) });
+      this.#set({ type: "connect", url: redactUrl(target.url), urlIndex });
       const transport = openTransport(this.#o.WebSocket, target.url, target.protocols, {
         onOpen: () => this.#onOpen(),
         onData: (d) => this.#onData(d),
@@ -331,8 +335,15 @@ export class TacstreamClient {
       this.#set({ type: "give-up" });
       return;
     }
-    const { minMs, maxMs } = this.#o.backoff;
-    const delayMs = backoff(this.#state.reconnectAttempts, minMs, maxMs, this.#o.random);
+    const next = nextAttempt(
+      this.#urlIndex,
+      this.#o.urlCount,
+      this.#state.reconnectAttempts + 1,
+      this.#o.backoff,
+      this.#o.random,
+    );
+    this.#urlIndex = next.index;
+    const delayMs = next.delayMs;
     this.#set({ type: "lost", delayMs });
     this.#timer = this.#o.timers.setTimeout(() => void this.#open(), delayMs);
   }

@@ -1,14 +1,18 @@
 import { ErrorCode, TacError } from "../protocol/errors.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
-import type { TokenPlacement, WireFormat } from "./endpoint.ts";
+import { streamUrl, type TokenPlacement, type WireFormat } from "./endpoint.ts";
 import { defaultWebSocket, type WebSocketConstructor } from "./transport.ts";
 import { realTimers, type Timers } from "./watchdog.ts";
 
 export type TokenProvider = string | (() => string | undefined | Promise<string | undefined>);
 
 export interface ConnectOptions {
-  /** `ws(s)://host:port` (the `/v1/stream` path is added) or a function, read at every (re)connect. */
-  url: string | (() => string);
+  /**
+   * `ws(s)://host:port` (the `/v1/stream` path is added); several URLs (one per region, sharing one
+   * JetStream journal): the client stays on the one that works and moves to the next when it fails; or a
+   * function, read at every (re)connect.
+   */
+  url: string | readonly string[] | (() => string);
   /** A JWT, or a function asked at every (re)connect — the place to fetch a fresh one. */
   token?: TokenProvider;
   /**
@@ -36,7 +40,10 @@ export interface ConnectOptions {
 }
 
 export interface ResolvedOptions {
-  url: () => string;
+  /** The URL for list index `i` (a function ignores it). */
+  url: (i: number) => string;
+  /** How many URLs the failover rotates through: 1 for a string or a function. */
+  urlCount: number;
   token: TokenProvider | undefined;
   tokenIn: TokenPlacement;
   format: WireFormat;
@@ -53,12 +60,35 @@ function invalid(path: string, message: string): TacError {
   return new TacError(ErrorCode.Validation, `connect(): ${path} ${message}`, { path });
 }
 
+/** A URL given at connect() is checked there: a typo should fail at once, not as an endless reconnect. */
+function checkUrl(raw: unknown, path: string): void {
+  let ok = false;
+  if (typeof raw === "string") {
+    try {
+      const p = streamUrl(raw).protocol;
+      ok = p === "ws:" || p === "wss:";
+    } catch {
+      // Not a URL at all.
+    }
+  }
+  // The value is not echoed: it may carry a `?token=`.
+  if (!ok) throw invalid(path, "must be a ws(s):// or http(s):// URL");
+}
+
 /** Merges defaults and checks everything once, at the boundary (no valibot: it would triple the bundle). */
 export function resolveOptions(o: ConnectOptions): ResolvedOptions {
   if (o === null || typeof o !== "object") throw invalid("options", "must be an object");
   const url = o.url;
-  if (typeof url !== "string" && typeof url !== "function")
-    throw invalid("url", "must be a string or function");
+  let urls: readonly string[] | undefined;
+  if (typeof url === "string") {
+    checkUrl(url, "url");
+    urls = [url];
+  } else if (Array.isArray(url)) {
+    if (url.length === 0) throw invalid("url", "must list at least one URL");
+    urls = [...url];
+    for (let i = 0; i < urls.length; i++) checkUrl(urls[i], `url[${i}]`);
+  } else if (typeof url !== "function")
+    throw invalid("url", "must be a string, an array of strings or a function");
   const format = o.format ?? "json";
   if (format !== "json" && format !== "binary") throw invalid("format", 'must be "json" or "binary"');
   const tokenIn = o.tokenIn ?? "protocol";
@@ -77,7 +107,8 @@ export function resolveOptions(o: ConnectOptions): ResolvedOptions {
   const onGap = o.onGap ?? "live";
   if (onGap !== "live" && onGap !== "partial") throw invalid("onGap", 'must be "live" or "partial"');
   return {
-    url: typeof url === "string" ? () => url : url,
+    url: urls === undefined ? (url as () => string) : (i) => urls[i % urls.length]!,
+    urlCount: urls?.length ?? 1,
     token: o.token,
     tokenIn,
     format,
