@@ -49,6 +49,8 @@ export class TacstreamClient {
   readonly #registry: Registry;
   readonly #events: Emitter<ClientEvents>;
   readonly #watchdog: Watchdog;
+  /** Abandons an attempt that neither opens nor fails: a region that went away often drops packets. */
+  readonly #connectWatch: Watchdog;
   readonly #ends = new Set<() => void>();
   #state: StreamConnection;
   #transport: Transport | undefined;
@@ -65,6 +67,11 @@ export class TacstreamClient {
     this.#watchdog = new Watchdog(
       this.#o.heartbeatTimeoutMs,
       () => this.#drop(4000, "heartbeat timeout"),
+      this.#o.timers,
+    );
+    this.#connectWatch = new Watchdog(
+      this.#o.connectTimeoutMs,
+      () => this.#drop(4000, "connect timeout"),
       this.#o.timers,
     );
     this.#state = initialState(`c${++clientCount}`, "", this.#o.maxReconnectAttempts);
@@ -167,6 +174,7 @@ export class TacstreamClient {
     this.#transport?.close(1000, "reconnect");
     this.#transport = undefined;
     this.#watchdog.stop();
+    this.#connectWatch.stop();
     this.#registry.reset();
     this.#o.timers.clearTimeout(this.#timer);
     void this.#open();
@@ -179,6 +187,7 @@ export class TacstreamClient {
     this.#generation++;
     this.#o.timers.clearTimeout(this.#timer);
     this.#watchdog.stop();
+    this.#connectWatch.stop();
     this.#transport?.close(1000, "client closed");
     this.#transport = undefined;
     this.#registry.reset();
@@ -206,6 +215,7 @@ export class TacstreamClient {
         },
       });
       this.#transport = transport;
+      this.#connectWatch.start();
     } catch (err) {
       if (gen !== this.#generation || this.#closed) return;
       this.#error(err, "cannot open the connection");
@@ -214,6 +224,7 @@ export class TacstreamClient {
   }
 
   #onOpen(): void {
+    this.#connectWatch.stop();
     this.#set({ type: "open" });
     this.#watchdog.start();
     this.#subscribeNow(this.#registry.feedIds);
@@ -325,6 +336,7 @@ export class TacstreamClient {
 
   #lost(code: number, reason: string): void {
     this.#watchdog.stop();
+    this.#connectWatch.stop();
     this.#registry.reset();
     if (this.#closed) return;
     if (code === 4001 || code === 4401 || code === 4003) {

@@ -27,6 +27,11 @@ export interface ConnectOptions {
   backoff?: Partial<BackoffOptions>;
   /** Reconnect when nothing (data, heartbeat, reply) arrived for this long; 0 disables. Default 75 s. */
   heartbeatTimeoutMs?: number;
+  /**
+   * Abandon an attempt that has not opened after this long and move on (to the next URL, if any); 0
+   * disables. Default 10 s: a lost region often drops packets, and a browser's own timeout is minutes.
+   */
+  connectTimeoutMs?: number;
   /** Give up (status `error`) after this many consecutive failed attempts. Default: never. */
   maxReconnectAttempts?: number;
   /**
@@ -50,6 +55,7 @@ export interface ResolvedOptions {
   WebSocket: WebSocketConstructor;
   backoff: BackoffOptions;
   heartbeatTimeoutMs: number;
+  connectTimeoutMs: number;
   maxReconnectAttempts: number;
   onGap: "live" | "partial";
   timers: Timers;
@@ -102,6 +108,8 @@ export function resolveOptions(o: ConnectOptions): ResolvedOptions {
   if (!(Number.isFinite(maxMs) && maxMs >= minMs)) throw invalid("backoff.maxMs", "must be ≥ backoff.minMs");
   const heartbeatTimeoutMs = o.heartbeatTimeoutMs ?? 75_000;
   if (!(heartbeatTimeoutMs >= 0)) throw invalid("heartbeatTimeoutMs", "must be ≥ 0");
+  const connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
+  if (!(connectTimeoutMs >= 0)) throw invalid("connectTimeoutMs", "must be ≥ 0");
   const maxReconnectAttempts = o.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
   if (!(maxReconnectAttempts >= 0)) throw invalid("maxReconnectAttempts", "must be ≥ 0");
   const onGap = o.onGap ?? "live";
@@ -115,6 +123,7 @@ export function resolveOptions(o: ConnectOptions): ResolvedOptions {
     WebSocket: Ws,
     backoff: { minMs, maxMs },
     heartbeatTimeoutMs,
+    connectTimeoutMs,
     maxReconnectAttempts,
     onGap,
     timers: o.timers ?? realTimers,

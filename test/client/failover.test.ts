@@ -96,6 +96,13 @@ describe("url option validation", () => {
     });
   });
 
+  test("connectTimeoutMs must be ≥ 0", () => {
+    expect(codeOf(() => connect({ url: "ws://127.0.0.1:1", connectTimeoutMs: -1 }))).toEqual({
+      code: ErrorCode.Validation,
+      path: "connectTimeoutMs",
+    });
+  });
+
   test("a bad entry's value is not echoed: it may hold a token", () => {
     try {
       connect({ url: ["ftp://h/?token=secret"] });
