@@ -30,6 +30,12 @@ export class TacstreamClient {
     #timer;
     /** The URL in use: kept while it works, moved on by `#lost`. */
     #urlIndex = 0;
+    /**
+     * Consecutive failures for the URL rotation. Unlike `reconnectAttempts` it survives an open that the
+     * server closes before sending anything, so a node that accepts and drops at once is backed off from
+     * instead of being hopped to and from without a pause.
+     */
+    #failures = 0;
     #generation = 0;
     #closed = false;
     constructor(options) {
@@ -181,6 +187,7 @@ export class TacstreamClient {
     }
     #onData(data) {
         this.#watchdog.kick();
+        this.#failures = 0;
         let incoming;
         try {
             incoming = decodeIncoming(data);
@@ -307,7 +314,7 @@ export class TacstreamClient {
             this.#set({ type: "give-up" });
             return;
         }
-        const next = nextAttempt(this.#urlIndex, this.#o.urlCount, this.#state.reconnectAttempts + 1, this.#o.backoff, this.#o.random);
+        const next = nextAttempt(this.#urlIndex, this.#o.urlCount, ++this.#failures, this.#o.backoff, this.#o.random);
         this.#urlIndex = next.index;
         const delayMs = next.delayMs;
         this.#set({ type: "lost", delayMs });

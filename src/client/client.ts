@@ -57,6 +57,12 @@ export class TacstreamClient {
   #timer: unknown;
   /** The URL in use: kept while it works, moved on by `#lost`. */
   #urlIndex = 0;
+  /**
+   * Consecutive failures for the URL rotation. Unlike `reconnectAttempts` it survives an open that the
+   * server closes before sending anything, so a node that accepts and drops at once is backed off from
+   * instead of being hopped to and from without a pause.
+   */
+  #failures = 0;
   #generation = 0;
   #closed = false;
 
@@ -233,6 +239,7 @@ export class TacstreamClient {
 
   #onData(data: unknown): void {
     this.#watchdog.kick();
+    this.#failures = 0;
     let incoming: ReturnType<typeof decodeIncoming>;
     try {
       incoming = decodeIncoming(data);
@@ -350,7 +357,7 @@ export class TacstreamClient {
     const next = nextAttempt(
       this.#urlIndex,
       this.#o.urlCount,
-      this.#state.reconnectAttempts + 1,
+      ++this.#failures,
       this.#o.backoff,
       this.#o.random,
     );

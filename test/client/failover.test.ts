@@ -171,3 +171,53 @@ describe("the client rotates through real, closed ports", () => {
     ]);
   });
 });
+
+describe("a node that accepts and drops at once is backed off from", () => {
+  test("opens that end before the server sent anything do not reset the rotation's failure count", async () => {
+    // A real WebSocket server that closes every connection as soon as it opens.
+    const flappy = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req, server) {
+        return server.upgrade(req, { headers: { "sec-websocket-protocol": "tacstream.v1.json" } })
+          ? undefined
+          : new Response("upgrade", { status: 426 });
+      },
+      websocket: {
+        open(ws) {
+          ws.close(1011, "going down");
+        },
+        message() {},
+      },
+    });
+    try {
+      const closed = `ws://127.0.0.1:${await freePort()}`;
+      const clock = manualTimers();
+      const c = connect({
+        url: [`ws://127.0.0.1:${flappy.port}`, closed],
+        timers: clock.timers,
+        random: top,
+        heartbeatTimeoutMs: 0,
+        backoff: B,
+      });
+      const opened: number[] = [];
+      c.on("state", (s) => {
+        if (s.status === "connected") opened.push(s.urlIndex);
+      });
+      const delays: number[] = [];
+      let down = nextEvent(c, "state", (x) => x.status === "disconnected");
+      for (let i = 0; i < 6; i++) {
+        delays.push((await down).reconnectDelay);
+        down = nextEvent(c, "state", (x) => x.status === "disconnected");
+        clock.fire();
+      }
+      await down;
+      c.close();
+      // Every visit to the flapping node opened, yet the full-cycle delays still grow.
+      expect(opened).toEqual([0, 0, 0, 0]);
+      expect(delays).toEqual([500, 1000, 500, 1500, 500, 2500]);
+    } finally {
+      flappy.stop(true);
+    }
+  });
+});
