@@ -3,6 +3,7 @@ import { PRIORITIES } from "../protocol/frame.js";
 import { backoff } from "./backoff.js";
 import { Emitter } from "./emitter.js";
 import { PROTOCOLS, placeToken, redactUrl, streamUrl } from "./endpoint.js";
+import { nextAttempt } from "./failover.js";
 import { messageIterator } from "./iterator.js";
 import { resolveOptions } from "./options.js";
 import { FEED_ID_RE, patternMatcher, Registry } from "./registry.js";
@@ -21,10 +22,20 @@ export class TacstreamClient {
     #registry;
     #events;
     #watchdog;
+    /** Abandons an attempt that neither opens nor fails: a region that went away often drops packets. */
+    #connectWatch;
     #ends = new Set();
     #state;
     #transport;
     #timer;
+    /** The URL in use: kept while it works, moved on by `#lost`. */
+    #urlIndex = 0;
+    /**
+     * Consecutive failures for the URL rotation. Unlike `reconnectAttempts` it survives an open that the
+     * server closes before sending anything, so a node that accepts and drops at once is backed off from
+     * instead of being hopped to and from without a pause.
+     */
+    #failures = 0;
     #generation = 0;
     #closed = false;
     constructor(options) {
@@ -32,6 +43,7 @@ export class TacstreamClient {
         this.#events = new Emitter((err) => this.#error(err, "an event listener threw"));
         this.#registry = new Registry({ partial: this.#o.onGap === "partial" });
         this.#watchdog = new Watchdog(this.#o.heartbeatTimeoutMs, () => this.#drop(4000, "heartbeat timeout"), this.#o.timers);
+        this.#connectWatch = new Watchdog(this.#o.connectTimeoutMs, () => this.#drop(4000, "connect timeout"), this.#o.timers);
         this.#state = initialState(`c${++clientCount}`, "", this.#o.maxReconnectAttempts);
         void this.#open();
     }
@@ -114,6 +126,7 @@ export class TacstreamClient {
         this.#transport?.close(1000, "reconnect");
         this.#transport = undefined;
         this.#watchdog.stop();
+        this.#connectWatch.stop();
         this.#registry.reset();
         this.#o.timers.clearTimeout(this.#timer);
         void this.#open();
@@ -126,6 +139,7 @@ export class TacstreamClient {
         this.#generation++;
         this.#o.timers.clearTimeout(this.#timer);
         this.#watchdog.stop();
+        this.#connectWatch.stop();
         this.#transport?.close(1000, "client closed");
         this.#transport = undefined;
         this.#registry.reset();
@@ -136,13 +150,14 @@ export class TacstreamClient {
     async #open() {
         const gen = ++this.#generation;
         try {
-            const url = streamUrl(this.#o.url());
+            const urlIndex = this.#urlIndex;
+            const url = streamUrl(this.#o.url(urlIndex));
             const t = this.#o.token;
             const token = typeof t === "function" ? await t() : t;
             if (gen !== this.#generation || this.#closed)
                 return;
             const target = placeToken(url, [PROTOCOLS[this.#o.format]], token, this.#o.tokenIn);
-            this.#set({ type: "connect", url: redactUrl(target.url) });
+            this.#set({ type: "connect", url: redactUrl(target.url), urlIndex });
             const transport = openTransport(this.#o.WebSocket, target.url, target.protocols, {
                 onOpen: () => this.#onOpen(),
                 onData: (d) => this.#onData(d),
@@ -154,6 +169,7 @@ export class TacstreamClient {
                 },
             });
             this.#transport = transport;
+            this.#connectWatch.start();
         }
         catch (err) {
             if (gen !== this.#generation || this.#closed)
@@ -163,6 +179,7 @@ export class TacstreamClient {
         }
     }
     #onOpen() {
+        this.#connectWatch.stop();
         this.#set({ type: "open" });
         this.#watchdog.start();
         this.#subscribeNow(this.#registry.feedIds);
@@ -170,6 +187,7 @@ export class TacstreamClient {
     }
     #onData(data) {
         this.#watchdog.kick();
+        this.#failures = 0;
         let incoming;
         try {
             incoming = decodeIncoming(data);
@@ -284,6 +302,7 @@ export class TacstreamClient {
     }
     #lost(code, reason) {
         this.#watchdog.stop();
+        this.#connectWatch.stop();
         this.#registry.reset();
         if (this.#closed)
             return;
@@ -295,8 +314,9 @@ export class TacstreamClient {
             this.#set({ type: "give-up" });
             return;
         }
-        const { minMs, maxMs } = this.#o.backoff;
-        const delayMs = backoff(this.#state.reconnectAttempts, minMs, maxMs, this.#o.random);
+        const next = nextAttempt(this.#urlIndex, this.#o.urlCount, ++this.#failures, this.#o.backoff, this.#o.random);
+        this.#urlIndex = next.index;
+        const delayMs = next.delayMs;
         this.#set({ type: "lost", delayMs });
         this.#timer = this.#o.timers.setTimeout(() => void this.#open(), delayMs);
     }

@@ -6,8 +6,13 @@ export type ConnectionStatus = "connecting" | "connected" | "disconnected" | "er
 export interface StreamConnection {
     /** Stable for the client's life; distinguishes clients in logs. */
     readonly id: string;
-    /** The URL of the current (or last) attempt, without the token. */
+    /**
+     * The URL of the current (or last) attempt, without the token. While `connected`, the region the
+     * client is on.
+     */
     readonly url: string;
+    /** Its index in the `url` list (0 for a single URL or a function). */
+    readonly urlIndex: number;
     readonly status: ConnectionStatus;
     /** When the server last sent a heartbeat; null until the first one. */
     readonly lastHeartbeat: Date | null;
@@ -20,6 +25,7 @@ export interface StreamConnection {
 export type StateEvent = {
     type: "connect";
     url: string;
+    urlIndex: number;
 } | {
     type: "open";
 } | {

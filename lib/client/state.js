@@ -2,6 +2,7 @@ export function initialState(id, url, maxReconnectAttempts) {
     return {
         id,
         url,
+        urlIndex: 0,
         status: "disconnected",
         lastHeartbeat: null,
         reconnectAttempts: 0,
@@ -12,7 +13,7 @@ export function initialState(id, url, maxReconnectAttempts) {
 export function reduce(s, e) {
     switch (e.type) {
         case "connect":
-            return { ...s, status: "connecting", url: e.url, reconnectDelay: 0 };
+            return { ...s, status: "connecting", url: e.url, urlIndex: e.urlIndex, reconnectDelay: 0 };
         case "open":
             return { ...s, status: "connected", reconnectAttempts: 0, reconnectDelay: 0 };
         case "heartbeat":

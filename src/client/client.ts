@@ -4,6 +4,7 @@ import type { StreamMessage, ThreatMessage } from "../protocol/message.ts";
 import { backoff } from "./backoff.ts";
 import { Emitter } from "./emitter.ts";
 import { PROTOCOLS, placeToken, redactUrl, streamUrl } from "./endpoint.ts";
+import { nextAttempt } from "./failover.ts";
 import { messageIterator } from "./iterator.ts";
 import { type ConnectOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { FEED_ID_RE, type GapEvent, type HandlerEntry, patternMatcher, Registry } from "./registry.ts";
@@ -48,10 +49,20 @@ export class TacstreamClient {
   readonly #registry: Registry;
   readonly #events: Emitter<ClientEvents>;
   readonly #watchdog: Watchdog;
+  /** Abandons an attempt that neither opens nor fails: a region that went away often drops packets. */
+  readonly #connectWatch: Watchdog;
   readonly #ends = new Set<() => void>();
   #state: StreamConnection;
   #transport: Transport | undefined;
   #timer: unknown;
+  /** The URL in use: kept while it works, moved on by `#lost`. */
+  #urlIndex = 0;
+  /**
+   * Consecutive failures for the URL rotation. Unlike `reconnectAttempts` it survives an open that the
+   * server closes before sending anything, so a node that accepts and drops at once is backed off from
+   * instead of being hopped to and from without a pause.
+   */
+  #failures = 0;
   #generation = 0;
   #closed = false;
 
@@ -62,6 +73,11 @@ export class TacstreamClient {
     this.#watchdog = new Watchdog(
       this.#o.heartbeatTimeoutMs,
       () => this.#drop(4000, "heartbeat timeout"),
+      this.#o.timers,
+    );
+    this.#connectWatch = new Watchdog(
+      this.#o.connectTimeoutMs,
+      () => this.#drop(4000, "connect timeout"),
       this.#o.timers,
     );
     this.#state = initialState(`c${++clientCount}`, "", this.#o.maxReconnectAttempts);
@@ -164,6 +180,7 @@ export class TacstreamClient {
     this.#transport?.close(1000, "reconnect");
     this.#transport = undefined;
     this.#watchdog.stop();
+    this.#connectWatch.stop();
     this.#registry.reset();
     this.#o.timers.clearTimeout(this.#timer);
     void this.#open();
@@ -176,6 +193,7 @@ export class TacstreamClient {
     this.#generation++;
     this.#o.timers.clearTimeout(this.#timer);
     this.#watchdog.stop();
+    this.#connectWatch.stop();
     this.#transport?.close(1000, "client closed");
     this.#transport = undefined;
     this.#registry.reset();
@@ -186,12 +204,13 @@ export class TacstreamClient {
   async #open(): Promise<void> {
     const gen = ++this.#generation;
     try {
-      const url = streamUrl(this.#o.url());
+      const urlIndex = this.#urlIndex;
+      const url = streamUrl(this.#o.url(urlIndex));
       const t = this.#o.token;
       const token = typeof t === "function" ? await t() : t;
       if (gen !== this.#generation || this.#closed) return;
       const target = placeToken(url, [PROTOCOLS[this.#o.format]], token, this.#o.tokenIn);
-      this.#set({ type: "connect", url: redactUrl(target.url) });
+      this.#set({ type: "connect", url: redactUrl(target.url), urlIndex });
       const transport = openTransport(this.#o.WebSocket, target.url, target.protocols, {
         onOpen: () => this.#onOpen(),
         onData: (d) => this.#onData(d),
@@ -202,6 +221,7 @@ export class TacstreamClient {
         },
       });
       this.#transport = transport;
+      this.#connectWatch.start();
     } catch (err) {
       if (gen !== this.#generation || this.#closed) return;
       this.#error(err, "cannot open the connection");
@@ -210,6 +230,7 @@ export class TacstreamClient {
   }
 
   #onOpen(): void {
+    this.#connectWatch.stop();
     this.#set({ type: "open" });
     this.#watchdog.start();
     this.#subscribeNow(this.#registry.feedIds);
@@ -218,6 +239,7 @@ export class TacstreamClient {
 
   #onData(data: unknown): void {
     this.#watchdog.kick();
+    this.#failures = 0;
     let incoming: ReturnType<typeof decodeIncoming>;
     try {
       incoming = decodeIncoming(data);
@@ -321,6 +343,7 @@ export class TacstreamClient {
 
   #lost(code: number, reason: string): void {
     this.#watchdog.stop();
+    this.#connectWatch.stop();
     this.#registry.reset();
     if (this.#closed) return;
     if (code === 4001 || code === 4401 || code === 4003) {
@@ -331,8 +354,15 @@ export class TacstreamClient {
       this.#set({ type: "give-up" });
       return;
     }
-    const { minMs, maxMs } = this.#o.backoff;
-    const delayMs = backoff(this.#state.reconnectAttempts, minMs, maxMs, this.#o.random);
+    const next = nextAttempt(
+      this.#urlIndex,
+      this.#o.urlCount,
+      ++this.#failures,
+      this.#o.backoff,
+      this.#o.random,
+    );
+    this.#urlIndex = next.index;
+    const delayMs = next.delayMs;
     this.#set({ type: "lost", delayMs });
     this.#timer = this.#o.timers.setTimeout(() => void this.#open(), delayMs);
   }

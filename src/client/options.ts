@@ -1,14 +1,18 @@
 import { ErrorCode, TacError } from "../protocol/errors.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
-import type { TokenPlacement, WireFormat } from "./endpoint.ts";
+import { streamUrl, type TokenPlacement, type WireFormat } from "./endpoint.ts";
 import { defaultWebSocket, type WebSocketConstructor } from "./transport.ts";
 import { realTimers, type Timers } from "./watchdog.ts";
 
 export type TokenProvider = string | (() => string | undefined | Promise<string | undefined>);
 
 export interface ConnectOptions {
-  /** `ws(s)://host:port` (the `/v1/stream` path is added) or a function, read at every (re)connect. */
-  url: string | (() => string);
+  /**
+   * `ws(s)://host:port` (the `/v1/stream` path is added); several URLs (one per region, sharing one
+   * JetStream journal): the client stays on the one that works and moves to the next when it fails; or a
+   * function, read at every (re)connect.
+   */
+  url: string | readonly string[] | (() => string);
   /** A JWT, or a function asked at every (re)connect — the place to fetch a fresh one. */
   token?: TokenProvider;
   /**
@@ -23,6 +27,11 @@ export interface ConnectOptions {
   backoff?: Partial<BackoffOptions>;
   /** Reconnect when nothing (data, heartbeat, reply) arrived for this long; 0 disables. Default 75 s. */
   heartbeatTimeoutMs?: number;
+  /**
+   * Abandon an attempt that has not opened after this long and move on (to the next URL, if any); 0
+   * disables. Default 10 s: a lost region often drops packets, and a browser's own timeout is minutes.
+   */
+  connectTimeoutMs?: number;
   /** Give up (status `error`) after this many consecutive failed attempts. Default: never. */
   maxReconnectAttempts?: number;
   /**
@@ -36,13 +45,17 @@ export interface ConnectOptions {
 }
 
 export interface ResolvedOptions {
-  url: () => string;
+  /** The URL for list index `i` (a function ignores it). */
+  url: (i: number) => string;
+  /** How many URLs the failover rotates through: 1 for a string or a function. */
+  urlCount: number;
   token: TokenProvider | undefined;
   tokenIn: TokenPlacement;
   format: WireFormat;
   WebSocket: WebSocketConstructor;
   backoff: BackoffOptions;
   heartbeatTimeoutMs: number;
+  connectTimeoutMs: number;
   maxReconnectAttempts: number;
   onGap: "live" | "partial";
   timers: Timers;
@@ -53,12 +66,35 @@ function invalid(path: string, message: string): TacError {
   return new TacError(ErrorCode.Validation, `connect(): ${path} ${message}`, { path });
 }
 
+/** A URL given at connect() is checked there: a typo should fail at once, not as an endless reconnect. */
+function checkUrl(raw: unknown, path: string): void {
+  let ok = false;
+  if (typeof raw === "string") {
+    try {
+      const p = streamUrl(raw).protocol;
+      ok = p === "ws:" || p === "wss:";
+    } catch {
+      // Not a URL at all.
+    }
+  }
+  // The value is not echoed: it may carry a `?token=`.
+  if (!ok) throw invalid(path, "must be a ws(s):// or http(s):// URL");
+}
+
 /** Merges defaults and checks everything once, at the boundary (no valibot: it would triple the bundle). */
 export function resolveOptions(o: ConnectOptions): ResolvedOptions {
   if (o === null || typeof o !== "object") throw invalid("options", "must be an object");
   const url = o.url;
-  if (typeof url !== "string" && typeof url !== "function")
-    throw invalid("url", "must be a string or function");
+  let urls: readonly string[] | undefined;
+  if (typeof url === "string") {
+    checkUrl(url, "url");
+    urls = [url];
+  } else if (Array.isArray(url)) {
+    if (url.length === 0) throw invalid("url", "must list at least one URL");
+    urls = [...url];
+    for (let i = 0; i < urls.length; i++) checkUrl(urls[i], `url[${i}]`);
+  } else if (typeof url !== "function")
+    throw invalid("url", "must be a string, an array of strings or a function");
   const format = o.format ?? "json";
   if (format !== "json" && format !== "binary") throw invalid("format", 'must be "json" or "binary"');
   const tokenIn = o.tokenIn ?? "protocol";
@@ -72,18 +108,22 @@ export function resolveOptions(o: ConnectOptions): ResolvedOptions {
   if (!(Number.isFinite(maxMs) && maxMs >= minMs)) throw invalid("backoff.maxMs", "must be ≥ backoff.minMs");
   const heartbeatTimeoutMs = o.heartbeatTimeoutMs ?? 75_000;
   if (!(heartbeatTimeoutMs >= 0)) throw invalid("heartbeatTimeoutMs", "must be ≥ 0");
+  const connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
+  if (!(connectTimeoutMs >= 0)) throw invalid("connectTimeoutMs", "must be ≥ 0");
   const maxReconnectAttempts = o.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
   if (!(maxReconnectAttempts >= 0)) throw invalid("maxReconnectAttempts", "must be ≥ 0");
   const onGap = o.onGap ?? "live";
   if (onGap !== "live" && onGap !== "partial") throw invalid("onGap", 'must be "live" or "partial"');
   return {
-    url: typeof url === "string" ? () => url : url,
+    url: urls === undefined ? (url as () => string) : (i) => urls[i % urls.length]!,
+    urlCount: urls?.length ?? 1,
     token: o.token,
     tokenIn,
     format,
     WebSocket: Ws,
     backoff: { minMs, maxMs },
     heartbeatTimeoutMs,
+    connectTimeoutMs,
     maxReconnectAttempts,
     onGap,
     timers: o.timers ?? realTimers,

@@ -7,8 +7,13 @@ export type ConnectionStatus = "connecting" | "connected" | "disconnected" | "er
 export interface StreamConnection {
   /** Stable for the client's life; distinguishes clients in logs. */
   readonly id: string;
-  /** The URL of the current (or last) attempt, without the token. */
+  /**
+   * The URL of the current (or last) attempt, without the token. While `connected`, the region the
+   * client is on.
+   */
   readonly url: string;
+  /** Its index in the `url` list (0 for a single URL or a function). */
+  readonly urlIndex: number;
   readonly status: ConnectionStatus;
   /** When the server last sent a heartbeat; null until the first one. */
   readonly lastHeartbeat: Date | null;
@@ -20,7 +25,7 @@ export interface StreamConnection {
 }
 
 export type StateEvent =
-  | { type: "connect"; url: string }
+  | { type: "connect"; url: string; urlIndex: number }
   | { type: "open" }
   | { type: "heartbeat"; at: number }
   | { type: "lost"; delayMs: number }
@@ -31,6 +36,7 @@ export function initialState(id: string, url: string, maxReconnectAttempts: numb
   return {
     id,
     url,
+    urlIndex: 0,
     status: "disconnected",
     lastHeartbeat: null,
     reconnectAttempts: 0,
@@ -42,7 +48,7 @@ export function initialState(id: string, url: string, maxReconnectAttempts: numb
 export function reduce(s: StreamConnection, e: StateEvent): StreamConnection {
   switch (e.type) {
     case "connect":
-      return { ...s, status: "connecting", url: e.url, reconnectDelay: 0 };
+      return { ...s, status: "connecting", url: e.url, urlIndex: e.urlIndex, reconnectDelay: 0 };
     case "open":
       return { ...s, status: "connected", reconnectAttempts: 0, reconnectDelay: 0 };
     case "heartbeat":

@@ -5,17 +5,17 @@ describe("connection state", () => {
   test("connect → open → lost → connect → open resets attempts", () => {
     let s: StreamConnection = initialState("c1", "", 5);
     expect(s).toMatchObject({ status: "disconnected", reconnectAttempts: 0, lastHeartbeat: null });
-    s = reduce(s, { type: "connect", url: "ws://x/v1/stream" });
+    s = reduce(s, { type: "connect", url: "ws://x/v1/stream", urlIndex: 0 });
     expect(s).toMatchObject({ status: "connecting", url: "ws://x/v1/stream" });
     s = reduce(s, { type: "open" });
     expect(s.status).toBe("connected");
     s = reduce(s, { type: "lost", delayMs: 700 });
     expect(s).toMatchObject({ status: "disconnected", reconnectAttempts: 1, reconnectDelay: 700 });
-    s = reduce(s, { type: "connect", url: "ws://y/v1/stream" });
-    expect(s).toMatchObject({ status: "connecting", reconnectAttempts: 1, reconnectDelay: 0 });
+    s = reduce(s, { type: "connect", url: "ws://y/v1/stream", urlIndex: 1 });
+    expect(s).toMatchObject({ status: "connecting", urlIndex: 1, reconnectAttempts: 1, reconnectDelay: 0 });
     s = reduce(s, { type: "lost", delayMs: 900 });
     expect(s.reconnectAttempts).toBe(2);
-    s = reduce(reduce(s, { type: "connect", url: "ws://y" }), { type: "open" });
+    s = reduce(reduce(s, { type: "connect", url: "ws://y", urlIndex: 1 }), { type: "open" });
     expect(s).toMatchObject({ status: "connected", reconnectAttempts: 0 });
   });
 
