@@ -40,6 +40,11 @@ export const ConfigSchema = v.object({
     "TACSTREAM",
   ),
   NATS_REPLICAS: v.optional(int(1, 5), 1),
+  /** Regions (docs/regions.md): read a local mirror of NATS_STREAM, which lives in NATS_PRIMARY_DOMAIN. */
+  NATS_MIRROR: v.optional(v.pipe(str, v.regex(/^[A-Za-z0-9_-]+$/, "must be a NATS stream name"))),
+  NATS_PRIMARY_DOMAIN: v.optional(
+    v.pipe(str, v.regex(/^[A-Za-z0-9_-]+$/, "must be a JetStream domain name")),
+  ),
   NATS_USER: v.optional(str),
   NATS_PASSWORD: v.optional(v.string()),
   NATS_TOKEN: v.optional(v.string()),

@@ -15,6 +15,8 @@ export async function createJournal(config: Config, log?: Logger): Promise<Journ
       servers: config.NATS_URL.split(","),
       stream: config.NATS_STREAM,
       replicas: config.NATS_REPLICAS,
+      ...(config.NATS_MIRROR === undefined ? {} : { mirror: config.NATS_MIRROR }),
+      ...(config.NATS_PRIMARY_DOMAIN === undefined ? {} : { primaryDomain: config.NATS_PRIMARY_DOMAIN }),
       auth: {
         ...(config.NATS_USER === undefined ? {} : { user: config.NATS_USER }),
         ...(config.NATS_PASSWORD === undefined ? {} : { pass: config.NATS_PASSWORD }),

@@ -59,6 +59,8 @@ export interface StartOptions {
   extraConfig?: string;
   /** Upper bound for "Server is ready" after a (re)start. Default 10 s. */
   readyTimeoutMs?: number;
+  /** JetStream domain (one per region when regions are joined by leaf nodes). */
+  domain?: string;
 }
 
 export interface NatsCluster {
@@ -104,7 +106,7 @@ export async function startNatsServer(opts: StartOptions = {}): Promise<NatsServ
   const dir = await mkdtemp(join(tmpdir(), "tacstream-nats-"));
   const port = opts.port ?? (await freePort());
   const server = new ServerProcess(opts.name ?? `n${port}`, port, dir, opts.readyTimeoutMs ?? 10_000);
-  await writeFile(server.configPath, server.config(opts.extraConfig ?? ""));
+  await writeFile(server.configPath, server.config(opts.extraConfig ?? "", opts.domain));
   try {
     await server.restart();
   } catch (err) {
@@ -192,8 +194,8 @@ class ServerProcess implements NatsServer {
     return this.proc !== undefined;
   }
 
-  config(extra: string): string {
-    const sync = natsSupportsSyncAlways() ? ", sync_interval: always" : "";
+  config(extra: string, domain?: string): string {
+    const sync = `${natsSupportsSyncAlways() ? ", sync_interval: always" : ""}${domain === undefined ? "" : `, domain: "${domain}"`}`;
     return [
       `server_name: "${this.name}"`,
       `host: "127.0.0.1"`,

@@ -23,7 +23,7 @@ import { errorText, NatsLink, pause, retryDelay } from "./connection.ts";
 import { publishHeaders } from "./message.ts";
 import { type JetStreamJournalOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { replay } from "./replay.ts";
-import { ensureStream, epochOf, StreamSubjectsTaken } from "./stream.ts";
+import { ensureMirror, ensureStream, epochOf, StreamSubjectsTaken } from "./stream.ts";
 import { Tail } from "./tail.ts";
 
 interface Clients {
@@ -192,10 +192,10 @@ export class JetStreamJournal implements Journal {
     const { jsm } = this.usable();
     try {
       const [info, newest] = await Promise.all([
-        jsm.streams.info(this.o.stream),
+        jsm.streams.info(this.o.readStream),
         feedId === ""
           ? undefined
-          : jsm.streams.getMessage(this.o.stream, { last_by_subj: `${this.o.subjectPrefix}.${feedId}` }),
+          : jsm.streams.getMessage(this.o.readStream, { last_by_subj: `${this.o.subjectPrefix}.${feedId}` }),
       ]);
       this.adopt(info.created, info.state.last_seq);
       const head = newest?.seq ?? 0;
@@ -219,7 +219,7 @@ export class JetStreamJournal implements Journal {
     const { jsm } = this.usable();
     const prefix = `${this.o.subjectPrefix}.`;
     try {
-      const info = await jsm.streams.info(this.o.stream, { subjects_filter: `${prefix}>` });
+      const info = await jsm.streams.info(this.o.readStream, { subjects_filter: `${prefix}>` });
       const counts = Object.entries(info.state.subjects ?? {}).filter(
         ([s, n]) => s.startsWith(prefix) && n > 0,
       );
@@ -227,7 +227,7 @@ export class JetStreamJournal implements Journal {
       for (let i = 0; i < counts.length; i += 32) {
         const chunk = counts.slice(i, i + 32);
         const newest = await Promise.all(
-          chunk.map(([subject]) => jsm.streams.getMessage(this.o.stream, { last_by_subj: subject })),
+          chunk.map(([subject]) => jsm.streams.getMessage(this.o.readStream, { last_by_subj: subject })),
         );
         chunk.forEach(([subject, count], k) => {
           const m = newest[k];
@@ -303,7 +303,17 @@ export class JetStreamJournal implements Journal {
       while (!this.closed && generation === this.generation) {
         try {
           const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: this.o.requestTimeoutMs });
-          const info = await ensureStream(jsm, this.o, this.o.logger);
+          // In a region the stream (and so the epoch) is the primary's, reached through its domain.
+          const primary =
+            this.o.mirror === undefined
+              ? jsm
+              : await jetstreamManager(nc, {
+                  checkAPI: false,
+                  timeout: this.o.requestTimeoutMs,
+                  domain: this.o.mirror.primaryDomain,
+                });
+          const info = await ensureStream(primary, this.o, this.o.logger);
+          if (this.o.mirror !== undefined) await ensureMirror(jsm, this.o, this.o.logger);
           if (generation !== this.generation) break;
           this.clients = { js: jetstream(nc, { timeout: this.o.requestTimeoutMs }), jsm };
           this.adopt(info.created, info.state.last_seq);

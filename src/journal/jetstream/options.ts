@@ -16,6 +16,14 @@ export interface JetStreamJournalOptions {
   stream?: string;
   /** Subjects are `<subjectPrefix>.<feedId>`; the stream captures `<subjectPrefix>.>`. Default `feeds`. */
   subjectPrefix?: string;
+  /**
+   * Regions (docs/regions.md): the stream lives in the JetStream domain `primaryDomain` and this node
+   * reads a mirror of it, named `mirror`, in its own region's NATS (a leaf node of the primary). Appends
+   * still go to the stream — the leaf node carries them to the primary and the ack back — while replay,
+   * the live tail and positions come from the local mirror, which keeps the stream's seqs. Both or neither.
+   */
+  mirror?: string;
+  primaryDomain?: string;
   /** Stream replicas (1 = no redundancy; 3 survives one lost server). Default 1. */
   replicas?: number;
   retention?: Partial<Retention>;
@@ -44,6 +52,9 @@ export interface NatsAuth {
 export interface ResolvedOptions {
   servers: string[];
   stream: string;
+  /** Where reads come from: the local mirror in a region, else the stream itself. */
+  readStream: string;
+  mirror: { name: string; primaryDomain: string } | undefined;
   subjectPrefix: string;
   replicas: number;
   retention: Retention;
@@ -68,6 +79,8 @@ const OptionsSchema = v.object({
     v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
   ]),
   stream: v.optional(token, "TACSTREAM"),
+  mirror: v.optional(token),
+  primaryDomain: v.optional(token),
   subjectPrefix: v.optional(token, "feeds"),
   replicas: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5)), 1),
   retention: v.optional(
@@ -95,6 +108,13 @@ export function resolveOptions(input: JetStreamJournalOptions): ResolvedOptions 
     throw TacError.validation(`jetstream journal option ${path}: ${issue.message}`, path);
   }
   const o = parsed.output;
+  if ((o.mirror === undefined) !== (o.primaryDomain === undefined))
+    throw TacError.validation(
+      "jetstream journal options mirror and primaryDomain go together",
+      o.mirror === undefined ? "mirror" : "primaryDomain",
+    );
+  if (o.mirror === o.stream)
+    throw TacError.validation("jetstream journal option mirror must not be the stream's own name", "mirror");
   const retention: Retention = {
     maxMessages: o.retention.maxMessages,
     maxAgeMs: o.retention.maxAgeMs,
@@ -103,6 +123,8 @@ export function resolveOptions(input: JetStreamJournalOptions): ResolvedOptions 
   return {
     servers: typeof o.servers === "string" ? o.servers.split(",").map((s) => s.trim()) : o.servers,
     stream: o.stream,
+    readStream: o.mirror ?? o.stream,
+    mirror: o.mirror === undefined ? undefined : { name: o.mirror, primaryDomain: o.primaryDomain! },
     subjectPrefix: o.subjectPrefix,
     replicas: o.replicas,
     retention,

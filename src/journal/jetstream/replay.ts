@@ -28,10 +28,10 @@ export async function replay(
   limit: number,
 ): Promise<StoredMessage[]> {
   const subject = `${o.subjectPrefix}.${feedId}`;
-  const newest = await jsm.streams.getMessage(o.stream, { last_by_subj: subject });
+  const newest = await jsm.streams.getMessage(o.readStream, { last_by_subj: subject });
   const head = newest?.seq ?? 0;
   if (head <= afterSeq) return [];
-  const ci = await jsm.consumers.add(o.stream, {
+  const ci = await jsm.consumers.add(o.readStream, {
     name: `tacread_${nuid.next()}`,
     filter_subject: subject,
     deliver_policy: DeliverPolicy.StartSequence,
@@ -66,7 +66,7 @@ export async function replay(
       if (received === 0) break;
     }
   } finally {
-    jsm.consumers.delete(o.stream, ci.name).catch(() => {});
+    jsm.consumers.delete(o.readStream, ci.name).catch(() => {});
   }
   return out;
 }

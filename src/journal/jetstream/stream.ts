@@ -77,6 +77,40 @@ export function configChanges(current: StreamConfig, want: OwnedConfig): Partial
 }
 
 /**
+ * The region's mirror of the stream: created when missing, with the stream's retention, sourced through
+ * the primary's domain API (the leaf node carries it). A mirror keeps the stream's sequence numbers, so
+ * seqs — and resume positions — are the same in every region.
+ */
+export async function ensureMirror(
+  jsm: JetStreamManager,
+  o: ResolvedOptions,
+  log: JournalLogger | undefined,
+): Promise<StreamInfo> {
+  const m = o.mirror!;
+  try {
+    return await jsm.streams.info(m.name);
+  } catch (err) {
+    if (!isStreamNotFound(err)) throw err;
+  }
+  const { subjects: _none, duplicate_window: _dw, ...limits } = ownedConfig(o);
+  log?.info("jetstream: creating this region's mirror", {
+    mirror: m.name,
+    of: o.stream,
+    domain: m.primaryDomain,
+  });
+  return await jsm.streams.add({
+    ...limits,
+    // The region's own copy, rebuilt from the primary if its server is lost: one replica is enough.
+    num_replicas: 1,
+    name: m.name,
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    mirror: { name: o.stream, external: { api: `$JS.${m.primaryDomain}.API`, deliver: "" } },
+  });
+}
+
+/**
  * One incarnation of the stream: its creation time in nanoseconds, in hex. A deleted and recreated
  * stream has a new `created`, hence a new epoch; restarts and config updates keep it.
  */

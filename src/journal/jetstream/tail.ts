@@ -74,7 +74,7 @@ export class Tail {
     for (let attempt = 0; !this.closed; attempt++) {
       const startSeq = this.cursor + 1;
       try {
-        const consumer = await js.consumers.get(this.o.stream, { opt_start_seq: startSeq });
+        const consumer = await js.consumers.get(this.o.readStream, { opt_start_seq: startSeq });
         if (this.closed) {
           await consumer.delete().catch(() => {});
           break;
@@ -91,7 +91,7 @@ export class Tail {
         this.messages = messages;
         void messages.closed().then((err) => this.ended(js, messages, err ?? undefined));
         void this.watch(js, messages);
-        this.log?.info("jetstream tail started", { stream: this.o.stream, startSeq });
+        this.log?.info("jetstream tail started", { stream: this.o.readStream, startSeq });
         break;
       } catch (err) {
         this.log?.warn("jetstream tail could not start, retrying", { error: errorText(err), attempt });
