@@ -197,7 +197,10 @@ export class JetStreamJournal implements Journal {
           ? undefined
           : jsm.streams.getMessage(this.o.readStream, { last_by_subj: `${this.o.subjectPrefix}.${feedId}` }),
       ]);
-      this.adopt(info.created, info.state.last_seq);
+      // A mirror has a `created` of its own: in a region the epoch is the primary stream's, taken on
+      // every (re)connect, so that a client moving between regions keeps its position.
+      if (this.o.mirror === undefined) this.adopt(info.created, info.state.last_seq);
+      else this.saw(info.state.last_seq);
       const head = newest?.seq ?? 0;
       return {
         epoch: this.epoch,
