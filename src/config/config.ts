@@ -40,6 +40,8 @@ export const ConfigSchema = v.object({
     "TACSTREAM",
   ),
   NATS_REPLICAS: v.optional(int(1, 5), 1),
+  /** Group commit to JetStream (docs/jetstream.md): every node of a stream must set the same. */
+  NATS_GROUP_COMMIT: v.optional(bool, false),
   NATS_USER: v.optional(str),
   NATS_PASSWORD: v.optional(v.string()),
   NATS_TOKEN: v.optional(v.string()),

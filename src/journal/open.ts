@@ -15,6 +15,7 @@ export async function createJournal(config: Config, log?: Logger): Promise<Journ
       servers: config.NATS_URL.split(","),
       stream: config.NATS_STREAM,
       replicas: config.NATS_REPLICAS,
+      groupCommit: config.NATS_GROUP_COMMIT,
       auth: {
         ...(config.NATS_USER === undefined ? {} : { user: config.NATS_USER }),
         ...(config.NATS_PASSWORD === undefined ? {} : { pass: config.NATS_PASSWORD }),
