@@ -9,6 +9,8 @@ interface Waiter {
   seqs: number[];
   pending: number;
   settled: boolean;
+  /** The queue index of the group holding this append's latest entry: its next may not go earlier. */
+  lastGroup: number;
   resolve(seqs: number[]): void;
   reject(err: unknown): void;
 }
@@ -18,6 +20,13 @@ interface Member {
   key: string;
   entry: AppendEntry;
   slots: { waiter: Waiter; index: number }[];
+}
+
+/** One JetStream message to be: frames of one feed, in queue order. */
+interface Group {
+  feedId: string;
+  members: Member[];
+  bytes: number;
 }
 
 /** Bytes a frame costs in a group besides itself: its expiry in the header (≤ 14 digits and a comma). */
@@ -38,7 +47,10 @@ const HEADER_SLACK = 4096;
 export class GroupWriter {
   readonly window: IdWindow;
   private readonly members = new Map<string, Member>();
-  private queue = new Map<string, Member[]>();
+  /** This turn's groups, in publish (= stream seq) order. */
+  private queue: Group[] = [];
+  /** Per feed, the queue index of its newest group: where the feed's next entries may join. */
+  private open = new Map<string, number>();
   private scheduled = false;
   /** Groups awaiting acks: failed at once when the connection drops. */
   private readonly inflight = new Set<Member[]>();
@@ -57,9 +69,10 @@ export class GroupWriter {
     const seqs = new Array<number>(entries.length);
     let waiter: Waiter | undefined;
     const promise = new Promise<number[]>((resolve, reject) => {
-      waiter = { seqs, pending: 0, settled: false, resolve, reject };
+      waiter = { seqs, pending: 0, settled: false, resolve, reject, lastGroup: -1 };
     });
     const w = waiter!;
+    const budget = Math.max(1, this.client().maxPayload - HEADER_SLACK);
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       // Scoped by feed, as `Nats-Msg-Id` is without group commit (docs/jetstream.md).
@@ -77,12 +90,25 @@ export class GroupWriter {
       }
       const m: Member = { key, entry: e, slots: [{ waiter: w, index: i }] };
       this.members.set(key, m);
-      let feed = this.queue.get(e.feedId);
-      if (feed === undefined) {
-        feed = [];
-        this.queue.set(e.feedId, feed);
+      // Joining the feed's open group keeps this append's seqs increasing only if that group is not
+      // before the one holding its previous entry (a batch alternating feeds opens a group per run).
+      const cost = e.frame.length + PER_FRAME_HEADER_BYTES;
+      let gi = this.open.get(e.feedId);
+      const g = gi === undefined ? undefined : this.queue[gi];
+      if (
+        gi === undefined ||
+        g === undefined ||
+        gi < w.lastGroup ||
+        g.members.length >= GROUP_MAX ||
+        g.bytes + cost > budget
+      ) {
+        gi = this.queue.push({ feedId: e.feedId, members: [], bytes: 0 }) - 1;
+        this.open.set(e.feedId, gi);
       }
-      feed.push(m);
+      const group = this.queue[gi]!;
+      group.members.push(m);
+      group.bytes += cost;
+      w.lastGroup = gi;
     }
     if (w.pending === 0) return Promise.resolve(seqs);
     if (!this.scheduled) {
@@ -102,31 +128,17 @@ export class GroupWriter {
   private flush(): void {
     this.scheduled = false;
     const queue = this.queue;
-    this.queue = new Map();
+    this.queue = [];
+    this.open = new Map();
     this.window.evict(this.o.now());
-    let client: { js: JetStreamClient; maxPayload: number };
+    let js: JetStreamClient;
     try {
-      client = this.client();
+      js = this.client().js;
     } catch (err) {
-      for (const members of queue.values()) this.fail(members, err);
+      for (const g of queue) this.fail(g.members, err);
       return;
     }
-    const budget = Math.max(1, client.maxPayload - HEADER_SLACK);
-    for (const [feedId, members] of queue) {
-      let start = 0;
-      while (start < members.length) {
-        let end = start;
-        let bytes = 0;
-        while (end < members.length && end - start < GROUP_MAX) {
-          const cost = members[end]!.entry.frame.length + PER_FRAME_HEADER_BYTES;
-          if (end > start && bytes + cost > budget) break;
-          bytes += cost;
-          end++;
-        }
-        this.publish(client.js, feedId, members.slice(start, end));
-        start = end;
-      }
-    }
+    for (const g of queue) this.publish(js, g.feedId, g.members);
   }
 
   private publish(js: JetStreamClient, feedId: string, group: Member[]): void {

@@ -61,7 +61,8 @@ export function splitFrames(body: Uint8Array): Uint8Array[] | undefined {
     if (body.length - at < HEADER_SIZE) return undefined;
     const feedIdLength = (body[at + Offset.feedIdLength]! << 8) | body[at + Offset.feedIdLength + 1]!;
     const p = at + Offset.payloadLength;
-    const payloadLength = ((body[p]! << 24) | (body[p + 1]! << 16) | (body[p + 2]! << 8) | body[p + 3]!) >>> 0;
+    const payloadLength =
+      ((body[p]! << 24) | (body[p + 1]! << 16) | (body[p + 2]! << 8) | body[p + 3]!) >>> 0;
     const end = at + HEADER_SIZE + feedIdLength + payloadLength;
     if (end > body.length) return undefined;
     out.push(body.subarray(at, end));

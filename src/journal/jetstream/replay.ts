@@ -112,7 +112,10 @@ export async function replayGroups(
     while (seen < newest.seq && out.length < limit) {
       const perGroup = Math.max(1, frames / groups);
       const want = Math.min(PULL_BATCH, Math.max(1, Math.ceil((limit - out.length) / perGroup)));
-      const batch = await consumer.fetch({ max_messages: want, expires: Math.max(1_000, o.requestTimeoutMs) });
+      const batch = await consumer.fetch({
+        max_messages: want,
+        expires: Math.max(1_000, o.requestTimeoutMs),
+      });
       let received = 0;
       for await (const m of batch) {
         received++;

@@ -52,7 +52,10 @@ export class Tail {
 
   add(listener: TailListener): () => void {
     const known = this.knownLastSeq();
-    const sub: Subscriber = { listener, after: this.groups === undefined ? known : this.groups.lastSeqOf(known) };
+    const sub: Subscriber = {
+      listener,
+      after: this.groups === undefined ? known : this.groups.lastSeqOf(known),
+    };
     this.subscribers.push(sub);
     return () => {
       const i = this.subscribers.indexOf(sub);
