@@ -36,6 +36,18 @@ export function replayStart(afterSeq: number): number {
   return afterSeq <= 0 ? 1 : unpackSeq(afterSeq + 1).streamSeq;
 }
 
+/**
+ * Messages after `fromSeq` up to `toSeq` (the node's queue depth): exact within one group, else the
+ * frames of `toSeq`'s group up to it plus one per group in between — a lower bound, since group sizes
+ * are not known without reading the groups.
+ */ export function groupBacklog(fromSeq: number, toSeq: number): number {
+  if (toSeq <= fromSeq) return 0;
+  const to = unpackSeq(toSeq);
+  const from = fromSeq <= 0 ? { streamSeq: 0, index: 0 } : unpackSeq(fromSeq);
+  if (to.streamSeq === from.streamSeq) return to.index - from.index;
+  return Math.max(0, to.streamSeq - from.streamSeq - 1) + to.index + 1;
+}
+
 /** One body for a group: the frames back to back. */
 export function joinFrames(frames: readonly Uint8Array[]): Uint8Array {
   if (frames.length === 1) return frames[0]!;

@@ -20,7 +20,7 @@ import type {
   TailListener,
 } from "../journal.ts";
 import { errorText, NatsLink, pause, retryDelay } from "./connection.ts";
-import { GROUP_BITS, lastSeqOfGroup, packSeq } from "./group.ts";
+import { GROUP_BITS, groupBacklog, lastSeqOfGroup, packSeq } from "./group.ts";
 import { GroupWriter } from "./group-writer.ts";
 import { framesOf, publishHeaders, storedGroup } from "./message.ts";
 import { type JetStreamJournalOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
@@ -73,6 +73,7 @@ export class JetStreamJournal implements Journal {
         (err) => this.unavailable("append", err),
       );
     }
+    if (this.groups !== undefined) this.backlog = groupBacklog;
     const window = this.groups?.window;
     this.live = new Tail(
       this.o,
@@ -279,6 +280,13 @@ export class JetStreamJournal implements Journal {
       throw this.unavailable("feeds", err);
     }
   }
+
+  /**
+   * Group commit only (see `Journal.backlog`): the frames of `toSeq`'s group up to it, plus one per group
+   * in between and the rest of `fromSeq`'s own group counted as nothing — a lower bound, since group
+   * sizes are not known without reading them.
+   */
+  backlog?: (fromSeq: number, toSeq: number) => number = undefined;
 
   tail(listener: TailListener): () => void {
     const unsubscribe = this.live.add(listener);

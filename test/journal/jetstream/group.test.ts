@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import {
   formatExpiries,
   GROUP_MAX,
+  groupBacklog,
   groupMsgId,
   IdWindow,
   joinFrames,
@@ -49,6 +50,17 @@ describe("group commit seqs", () => {
     expect(replayStart(packSeq(3, 10))).toBe(3);
     // After the last possible frame of group 3, the next frame is in group 4.
     expect(replayStart(packSeq(3, GROUP_MAX - 1))).toBe(4);
+  });
+});
+
+describe("backlog over sparse seqs", () => {
+  test("exact within a group, a lower bound across groups, never the raw seq distance", () => {
+    expect(groupBacklog(packSeq(3, 2), packSeq(3, 9))).toBe(7);
+    expect(groupBacklog(packSeq(3, 9), packSeq(3, 9))).toBe(0);
+    expect(groupBacklog(packSeq(3, 99), packSeq(4, 0))).toBe(1);
+    expect(groupBacklog(packSeq(3, 99), packSeq(6, 4))).toBe(2 + 5);
+    expect(groupBacklog(0, packSeq(1, 4))).toBe(5);
+    expect(groupBacklog(packSeq(5, 0), packSeq(4, 0))).toBe(0);
   });
 });
 
