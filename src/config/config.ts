@@ -45,6 +45,8 @@ export const ConfigSchema = v.object({
   NATS_PRIMARY_DOMAIN: v.optional(
     v.pipe(str, v.regex(/^[A-Za-z0-9_-]+$/, "must be a JetStream domain name")),
   ),
+  /** Group commit to JetStream (docs/jetstream.md): every node of a stream must set the same. */
+  NATS_GROUP_COMMIT: v.optional(bool, false),
   NATS_USER: v.optional(str),
   NATS_PASSWORD: v.optional(v.string()),
   NATS_TOKEN: v.optional(v.string()),

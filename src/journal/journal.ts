@@ -124,4 +124,9 @@ export interface Journal {
    * listener (including messages other nodes appended, for a shared journal). Returns an unsubscribe.
    */
   tail(listener: TailListener): () => void;
+  /**
+   * Messages after `fromSeq` up to `toSeq`, for journals whose seqs are not one per message (JetStream
+   * with group commit): at least that many, exact within one group. Absent: `toSeq − fromSeq`.
+   */
+  backlog?(fromSeq: number, toSeq: number): number;
 }

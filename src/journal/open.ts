@@ -17,6 +17,7 @@ export async function createJournal(config: Config, log?: Logger): Promise<Journ
       replicas: config.NATS_REPLICAS,
       ...(config.NATS_MIRROR === undefined ? {} : { mirror: config.NATS_MIRROR }),
       ...(config.NATS_PRIMARY_DOMAIN === undefined ? {} : { primaryDomain: config.NATS_PRIMARY_DOMAIN }),
+      groupCommit: config.NATS_GROUP_COMMIT,
       auth: {
         ...(config.NATS_USER === undefined ? {} : { user: config.NATS_USER }),
         ...(config.NATS_PASSWORD === undefined ? {} : { pass: config.NATS_PASSWORD }),

@@ -151,7 +151,12 @@ export class NodeMetrics {
         // `last` is journal-wide whatever the feed; a valid feed id works on every journal.
         const pos = await ctx.journal.position(POSITION_PROBE_FEED);
         lastSeq.set(pos.last);
-        this.#lastQueueDepth = Math.max(0, pos.last - hub.processed);
+        // Sparse seqs (JetStream group commit) are not a message count: the journal says how far apart.
+        const journal = ctx.journal;
+        this.#lastQueueDepth = Math.max(
+          0,
+          journal.backlog === undefined ? pos.last - hub.processed : journal.backlog(hub.processed, pos.last),
+        );
       }
       this.queueDepth.set(this.#lastQueueDepth);
     });

@@ -8,7 +8,7 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import * as v from "valibot";
 import { TacError } from "../../protocol/errors.ts";
-import { frameTimestamp } from "../../protocol/frame.ts";
+import { frameIdString, frameTimestamp } from "../../protocol/frame.ts";
 import { FeedIdSchema } from "../../protocol/message.ts";
 import type {
   AppendEntry,
@@ -20,9 +20,11 @@ import type {
   TailListener,
 } from "../journal.ts";
 import { errorText, NatsLink, pause, retryDelay } from "./connection.ts";
-import { publishHeaders } from "./message.ts";
+import { GROUP_BITS, groupBacklog, lastSeqOfGroup, packSeq } from "./group.ts";
+import { GroupWriter } from "./group-writer.ts";
+import { framesOf, publishHeaders, storedGroup } from "./message.ts";
 import { type JetStreamJournalOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
-import { replay } from "./replay.ts";
+import { replay, replayGroups } from "./replay.ts";
 import { ensureMirror, ensureStream, epochOf, StreamSubjectsTaken } from "./stream.ts";
 import { Tail } from "./tail.ts";
 
@@ -56,15 +58,42 @@ export class JetStreamJournal implements Journal {
   private readonly retryAfter: number;
   /** Appends awaiting acks: failed at once when the connection drops, not after the ack timeout. */
   private readonly inflight = new Set<(err: TacError) => void>();
+  /** Group commit (`groupCommit`): the writer that batches appends per feed and turn. */
+  private readonly groups: GroupWriter | undefined;
 
   constructor(options: JetStreamJournalOptions) {
     this.o = resolveOptions(options);
     this.retryAfter = Math.max(1, Math.ceil((this.o.reconnectTimeWaitMs + this.o.reconnectJitterMs) / 1000));
+    const prefixLength = this.o.subjectPrefix.length + 1;
+    if (this.o.groupCommit) {
+      this.groups = new GroupWriter(
+        this.o,
+        () => ({ js: this.usable().js, maxPayload: this.link.nc?.info?.max_payload ?? 1024 * 1024 }),
+        (seq) => this.saw(seq),
+        (err) => this.unavailable("append", err),
+      );
+    }
+    if (this.groups !== undefined) this.backlog = groupBacklog;
+    const window = this.groups?.window;
     this.live = new Tail(
       this.o,
       this.o.logger,
       () => this.lastSeq,
       (seq) => this.saw(seq),
+      window === undefined
+        ? undefined
+        : {
+            decode: (m) => {
+              const stored = storedGroup(m, prefixLength);
+              // Every node's appends pass here: a retry reaching this node finds their ids.
+              const now = this.o.now();
+              for (const s of stored) {
+                if (s.damaged === undefined) window.add(`${s.feedId}/${frameIdString(s.frame)}`, s.seq, now);
+              }
+              return stored;
+            },
+            lastSeqOf: lastSeqOfGroup,
+          },
     );
     this.link = new NatsLink(this.o, {
       connected: (nc) => this.onConnected(nc),
@@ -74,6 +103,7 @@ export class JetStreamJournal implements Journal {
         // Their acks may never come; the client retries with the same ids, stored once.
         for (const abort of this.inflight) abort(TacError.unavailable(reason, this.retryAfter));
         this.inflight.clear();
+        this.groups?.abortAll(TacError.unavailable(reason, this.retryAfter));
       },
     });
   }
@@ -128,6 +158,7 @@ export class JetStreamJournal implements Journal {
       checked = e.feedId;
     }
     const { js } = this.usable();
+    if (this.groups !== undefined) return this.groups.append(entries);
     const prefix = `${this.o.subjectPrefix}.`;
     const acks: Promise<PubAck>[] = new Array(entries.length);
     // The same id twice in one batch is published once; both entries get its seq.
@@ -180,7 +211,9 @@ export class JetStreamJournal implements Journal {
     if (limit === 0) return [];
     const { js, jsm } = this.usable();
     try {
-      return await replay(js, jsm, this.o, feedId, afterSeq, limit);
+      return this.groups === undefined
+        ? await replay(js, jsm, this.o, feedId, afterSeq, limit)
+        : await replayGroups(js, jsm, this.o, feedId, afterSeq, limit);
     } catch (err) {
       throw this.unavailable("read", err);
     }
@@ -201,6 +234,7 @@ export class JetStreamJournal implements Journal {
       // every (re)connect, so that a client moving between regions keeps its position.
       if (this.o.mirror === undefined) this.adopt(info.created, info.state.last_seq);
       else this.saw(info.state.last_seq);
+      if (this.groups !== undefined) return await this.groupPosition(jsm, info.state, newest ?? undefined);
       const head = newest?.seq ?? 0;
       return {
         epoch: this.epoch,
@@ -237,8 +271,9 @@ export class JetStreamJournal implements Journal {
           if (m === null || m === undefined) return;
           out.push({
             feedId: subject.slice(prefix.length),
+            // Group commit: JetStream counts groups, not frames (docs/jetstream.md).
             count,
-            head: m.seq,
+            head: this.groups === undefined ? m.seq : packSeq(m.seq, framesOf(m.header) - 1),
             newestAt: frameTimestamp(m.data),
           });
         });
@@ -248,6 +283,13 @@ export class JetStreamJournal implements Journal {
       throw this.unavailable("feeds", err);
     }
   }
+
+  /**
+   * Group commit only (see `Journal.backlog`): the frames of `toSeq`'s group up to it, plus one per group
+   * in between and the rest of `fromSeq`'s own group counted as nothing — a lower bound, since group
+   * sizes are not known without reading them.
+   */
+  backlog?: (fromSeq: number, toSeq: number) => number = undefined;
 
   tail(listener: TailListener): () => void {
     const unsubscribe = this.live.add(listener);
@@ -276,16 +318,46 @@ export class JetStreamJournal implements Journal {
     return TacError.unavailable(`jetstream ${op} failed: ${errorText(err)}`, this.retryAfter, err);
   }
 
+  /**
+   * Group commit: `head` and `last` are the last frame of their group, `first` the first frame of the
+   * oldest group. `last` needs the stream's newest message for its frame count: one more request unless
+   * it is the feed's own newest.
+   */
+  private async groupPosition(
+    jsm: JetStreamManager,
+    state: { first_seq: number; last_seq: number },
+    newest: { seq: number; header: { get(k: string): string } } | undefined,
+  ): Promise<FeedPosition> {
+    const head = newest === undefined ? 0 : packSeq(newest.seq, framesOf(newest.header) - 1);
+    let last = 0;
+    if (state.last_seq > 0) {
+      if (newest?.seq === state.last_seq) last = head;
+      else {
+        const m = await jsm.streams.getMessage(this.o.readStream, { seq: state.last_seq }).catch(() => null);
+        // Removed meanwhile (retention): its first frame is a seq it certainly had.
+        last = packSeq(state.last_seq, m === null || m === undefined ? 0 : framesOf(m.header) - 1);
+      }
+    }
+    return {
+      epoch: this.epoch,
+      head,
+      first: packSeq(Math.max(1, state.first_seq), 0),
+      last: Math.max(last, head),
+    };
+  }
+
   private saw(seq: number): void {
     if (seq > this.lastSeq) this.lastSeq = seq;
   }
 
   /** Takes the stream's identity; a new `created` means the stream was recreated: a new epoch. */
   private adopt(created: string, lastSeq: number): void {
-    const epoch = epochOf(created);
+    // Group commit derives seqs differently: positions held from the other mode are void.
+    const epoch = this.groups === undefined ? epochOf(created) : `${epochOf(created)}-g${GROUP_BITS}`;
     if (this.epoch !== "" && epoch !== this.epoch) {
       this.o.logger?.warn("jetstream stream was recreated: new epoch", { from: this.epoch, to: epoch });
       this.lastSeq = 0;
+      this.groups?.window.clear();
       this.live.resetPositions();
       if (this.clients !== undefined && this.live.listening) void this.live.start(this.clients.js);
     }

@@ -2,6 +2,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import { headers, type MsgHdrs } from "@nats-io/transport-node";
 import { framePriority, writeSeq } from "../../protocol/frame.ts";
 import type { AppendEntry, StoredMessage } from "../journal.ts";
+import { formatExpiries, GROUP_MAX, packSeq, parseExpiries, splitFrames } from "./group.ts";
 
 /**
  * Epoch ms after which the message is not replayed, stored beside the frame so replays skip expired
@@ -37,4 +38,60 @@ export function toStored(m: JsMsg, subjectPrefixLength: number, expiresAt: numbe
     expiresAt,
     frame,
   };
+}
+
+/**
+ * The format marker of a group message (group commit): the number of frames in its body. A message
+ * without it is a single frame (what the journal wrote before group commit, or with it off): a group
+ * of one.
+ */
+export const FramesHeader = "Tac-Frames";
+
+/** Headers of a group: the marker, and per-frame expiry when any frame expires. */
+export function groupHeaders(count: number, expiries: readonly number[]): MsgHdrs {
+  const h = headers();
+  h.set(FramesHeader, String(count));
+  const e = formatExpiries(expiries);
+  if (e !== undefined) h.set(ExpiresHeader, e);
+  return h;
+}
+
+/** Frames a message's headers announce (1 without the marker). */
+export function framesOf(h: { get(k: string): string } | undefined): number {
+  const v = h?.get(FramesHeader);
+  if (v === undefined || v === "") return 1;
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= 1 && n <= GROUP_MAX ? n : 1;
+}
+
+/**
+ * Group commit: the frames of one JetStream message, each with its seq (`packSeq`) written in place
+ * (views into the delivered bytes: no copy). A body whose frames do not tile it, or whose count differs
+ * from the marker, is one damaged record at the group's first seq: reported, never skipped unseen.
+ */
+export function storedGroup(m: JsMsg, subjectPrefixLength: number): StoredMessage[] {
+  const feedId = m.subject.slice(subjectPrefixLength);
+  const announced = framesOf(m.headers);
+  const frames = splitFrames(m.data);
+  if (frames === undefined || frames.length !== announced) {
+    return [
+      {
+        seq: packSeq(m.seq, 0),
+        feedId,
+        priority: 0,
+        expiresAt: 0,
+        frame: new Uint8Array(0),
+        damaged: "checksum",
+      },
+    ];
+  }
+  const expiries = parseExpiries(m.headers?.get(ExpiresHeader), frames.length);
+  const out = new Array<StoredMessage>(frames.length);
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i]!;
+    const seq = packSeq(m.seq, i);
+    writeSeq(frame, seq);
+    out[i] = { seq, feedId, priority: framePriority(frame), expiresAt: expiries[i]!, frame };
+  }
+  return out;
 }

@@ -41,6 +41,14 @@ export interface JetStreamJournalOptions {
   requestTimeoutMs?: number;
   /** The clock that decides expiry on replay (epoch ms). Default `Date.now`. */
   now?: () => number;
+  /**
+   * Group commit: the frames of one feed appended in one turn go out as ONE JetStream message, and
+   * seqs become `(streamSeq − 1) × 4096 + index + 1` (docs/jetstream.md). Every node on a stream must
+   * agree; switching it on is a new epoch. Default false.
+   */
+  groupCommit?: boolean;
+  /** Group commit only: message ids remembered for de-duplication, at most. Default 262 144. */
+  dedupMaxIds?: number;
 }
 
 export interface NatsAuth {
@@ -66,6 +74,8 @@ export interface ResolvedOptions {
   reconnectJitterMs: number;
   requestTimeoutMs: number;
   now: () => number;
+  groupCommit: boolean;
+  dedupMaxIds: number;
 }
 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -96,6 +106,8 @@ const OptionsSchema = v.object({
   reconnectTimeWaitMs: v.optional(count, 1_000),
   reconnectJitterMs: v.optional(count, 500),
   requestTimeoutMs: v.optional(positiveMs, 5_000),
+  groupCommit: v.optional(v.boolean(), false),
+  dedupMaxIds: v.optional(positiveMs, 262_144),
 });
 
 /** Validates the options once, at construction; a bad option is a typed VALIDATION error. */
@@ -138,5 +150,7 @@ export function resolveOptions(input: JetStreamJournalOptions): ResolvedOptions 
     reconnectJitterMs: o.reconnectJitterMs,
     requestTimeoutMs: o.requestTimeoutMs,
     now: now ?? Date.now,
+    groupCommit: o.groupCommit,
+    dedupMaxIds: o.dedupMaxIds,
   };
 }

@@ -1,7 +1,8 @@
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { nanos, nuid } from "@nats-io/transport-node";
 import type { StoredMessage } from "../journal.ts";
-import { expiresAtOf, toStored } from "./message.ts";
+import { packSeq, replayStart } from "./group.ts";
+import { expiresAtOf, framesOf, storedGroup, toStored } from "./message.ts";
 import type { ResolvedOptions } from "./options.ts";
 
 /** Messages pulled per request: large enough to stream thousands quickly, small enough to bound memory. */
@@ -62,6 +63,72 @@ export async function replay(
         const expiresAt = expiresAtOf(m);
         if (expiresAt === 0 || expiresAt > now) out.push(toStored(m, prefixLength, expiresAt));
         if (seen >= head || out.length >= limit) break;
+      }
+      if (received === 0) break;
+    }
+  } finally {
+    jsm.consumers.delete(o.readStream, ci.name).catch(() => {});
+  }
+  return out;
+}
+
+/**
+ * `replay` for group commit: the same consumer and the same "until the leader's head" rule, in stream
+ * seqs; `afterSeq` (a frame seq) maps to the group that may hold the next frame, whose frames up to
+ * `afterSeq` are skipped. Pulls are sized in groups from the frames per group seen so far, so a small
+ * `limit` does not fetch thousands of frames.
+ */
+export async function replayGroups(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  o: ResolvedOptions,
+  feedId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<StoredMessage[]> {
+  const subject = `${o.subjectPrefix}.${feedId}`;
+  const newest = await jsm.streams.getMessage(o.readStream, { last_by_subj: subject });
+  if (newest === null || newest === undefined) return [];
+  const headCount = framesOf(newest.header);
+  if (packSeq(newest.seq, headCount - 1) <= afterSeq) return [];
+  const ci = await jsm.consumers.add(o.readStream, {
+    name: `tacread_${nuid.next()}`,
+    filter_subject: subject,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: replayStart(afterSeq),
+    ack_policy: AckPolicy.None,
+    mem_storage: true,
+    num_replicas: 1,
+    inactive_threshold: nanos(30_000),
+  });
+  const out: StoredMessage[] = [];
+  try {
+    const consumer = js.consumers.getConsumerFromInfo(ci);
+    const prefixLength = o.subjectPrefix.length + 1;
+    const now = o.now();
+    let seen = 0;
+    let groups = 1;
+    let frames = headCount;
+    while (seen < newest.seq && out.length < limit) {
+      const perGroup = Math.max(1, frames / groups);
+      const want = Math.min(PULL_BATCH, Math.max(1, Math.ceil((limit - out.length) / perGroup)));
+      const batch = await consumer.fetch({
+        max_messages: want,
+        expires: Math.max(1_000, o.requestTimeoutMs),
+      });
+      let received = 0;
+      for await (const m of batch) {
+        received++;
+        seen = m.seq;
+        const group = storedGroup(m, prefixLength);
+        groups++;
+        frames += group.length;
+        for (const s of group) {
+          if (s.seq <= afterSeq) continue;
+          if (s.expiresAt === 0 || s.expiresAt > now) out.push(s);
+          if (out.length >= limit) break;
+        }
+        if (seen >= newest.seq || out.length >= limit) break;
       }
       if (received === 0) break;
     }

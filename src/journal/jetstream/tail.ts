@@ -36,6 +36,14 @@ export class Tail {
     /** Highest seq this journal knows to be durable (acks, stream info, tail deliveries). */
     private readonly knownLastSeq: () => number,
     private readonly sawSeq: (seq: number) => void,
+    /**
+     * Group commit: the frames of one JetStream message (seqs derived from its stream seq), and the
+     * highest frame seq of the groups up to a stream seq. Undefined: one frame per message, seq = stream seq.
+     */
+    private readonly groups?: {
+      decode: (m: JsMsg) => StoredMessage[];
+      lastSeqOf: (streamSeq: number) => number;
+    },
   ) {}
 
   get running(): boolean {
@@ -43,7 +51,11 @@ export class Tail {
   }
 
   add(listener: TailListener): () => void {
-    const sub: Subscriber = { listener, after: this.knownLastSeq() };
+    const known = this.knownLastSeq();
+    const sub: Subscriber = {
+      listener,
+      after: this.groups === undefined ? known : this.groups.lastSeqOf(known),
+    };
     this.subscribers.push(sub);
     return () => {
       const i = this.subscribers.indexOf(sub);
@@ -149,11 +161,15 @@ export class Tail {
   }
 
   private deliver(m: JsMsg): void {
-    const stored = toStored(m, this.o.subjectPrefix.length + 1, expiresAtOf(m));
-    this.cursor = stored.seq;
-    this.sawSeq(stored.seq);
+    // The cursor is a stream seq: restarts resume after the last whole message delivered.
+    this.cursor = m.seq;
+    this.sawSeq(m.seq);
     if (this.batch.length === 0) queueMicrotask(() => this.flush());
-    this.batch.push(stored);
+    if (this.groups === undefined) {
+      this.batch.push(toStored(m, this.o.subjectPrefix.length + 1, expiresAtOf(m)));
+      return;
+    }
+    for (const s of this.groups.decode(m)) this.batch.push(s);
   }
 
   private flush(): void {

@@ -1,0 +1,199 @@
+import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
+import type { AppendEntry } from "../journal.ts";
+import { GROUP_MAX, groupMsgId, IdWindow, joinFrames, packSeq } from "./group.ts";
+import { groupHeaders } from "./message.ts";
+import type { ResolvedOptions } from "./options.ts";
+
+/** One `append` call waiting for the seqs of its entries. */
+interface Waiter {
+  seqs: number[];
+  pending: number;
+  settled: boolean;
+  /** The queue index of the group holding this append's latest entry: its next may not go earlier. */
+  lastGroup: number;
+  resolve(seqs: number[]): void;
+  reject(err: unknown): void;
+}
+
+/** One distinct message id queued or in flight, and every entry (of any append) that asked for it. */
+interface Member {
+  key: string;
+  entry: AppendEntry;
+  slots: { waiter: Waiter; index: number }[];
+}
+
+/** One JetStream message to be: frames of one feed, in queue order. */
+interface Group {
+  feedId: string;
+  members: Member[];
+  bytes: number;
+}
+
+/** Bytes a frame costs in a group besides itself: its expiry in the header (≤ 14 digits and a comma). */
+const PER_FRAME_HEADER_BYTES = 15;
+/** Room for the other headers (`Nats-Msg-Id`, `Tac-Frames`) and the subject. */
+const HEADER_SLACK = 4096;
+
+/**
+ * Group commit to JetStream. `append` queues its entries; once per event-loop turn (`setImmediate`, after
+ * the I/O callbacks of the turn ran, so concurrent requests share it) the queue goes out as one
+ * JetStream message per feed (split at `GROUP_MAX` frames or the server's `max_payload`). Publishing does
+ * not wait for earlier acks: groups are pipelined as single messages were.
+ *
+ * De-duplication per message: an id already in the window (this node's acks, the tail's deliveries of
+ * every node's appends) answers its seq without a publish; an id already queued or in flight shares that
+ * entry's seq; a whole group retried as it was is caught by JetStream (`Nats-Msg-Id` = hash of its ids).
+ */
+export class GroupWriter {
+  readonly window: IdWindow;
+  private readonly members = new Map<string, Member>();
+  /** This turn's groups, in publish (= stream seq) order. */
+  private queue: Group[] = [];
+  /** Per feed, the queue index of its newest group: where the feed's next entries may join. */
+  private open = new Map<string, number>();
+  private scheduled = false;
+  /** Groups awaiting acks: failed at once when the connection drops. */
+  private readonly inflight = new Set<Member[]>();
+
+  constructor(
+    private readonly o: ResolvedOptions,
+    private readonly client: () => { js: JetStreamClient; maxPayload: number },
+    private readonly acked: (streamSeq: number) => void,
+    private readonly failure: (err: unknown) => unknown,
+  ) {
+    this.window = new IdWindow(o.duplicateWindowMs, o.dedupMaxIds);
+  }
+
+  append(entries: readonly AppendEntry[]): Promise<number[]> {
+    const now = this.o.now();
+    const seqs = new Array<number>(entries.length);
+    let waiter: Waiter | undefined;
+    const promise = new Promise<number[]>((resolve, reject) => {
+      waiter = { seqs, pending: 0, settled: false, resolve, reject, lastGroup: -1 };
+    });
+    const w = waiter!;
+    const budget = Math.max(1, this.client().maxPayload - HEADER_SLACK);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      // Scoped by feed, as `Nats-Msg-Id` is without group commit (docs/jetstream.md).
+      const key = `${e.feedId}/${e.id}`;
+      const known = this.window.get(key, now);
+      if (known !== undefined) {
+        seqs[i] = known;
+        continue;
+      }
+      w.pending++;
+      const queued = this.members.get(key);
+      if (queued !== undefined) {
+        queued.slots.push({ waiter: w, index: i });
+        continue;
+      }
+      const m: Member = { key, entry: e, slots: [{ waiter: w, index: i }] };
+      this.members.set(key, m);
+      // Joining the feed's open group keeps this append's seqs increasing only if that group is not
+      // before the one holding its previous entry (a batch alternating feeds opens a group per run).
+      const cost = e.frame.length + PER_FRAME_HEADER_BYTES;
+      let gi = this.open.get(e.feedId);
+      const g = gi === undefined ? undefined : this.queue[gi];
+      if (
+        gi === undefined ||
+        g === undefined ||
+        gi < w.lastGroup ||
+        g.members.length >= GROUP_MAX ||
+        g.bytes + cost > budget
+      ) {
+        gi = this.queue.push({ feedId: e.feedId, members: [], bytes: 0 }) - 1;
+        this.open.set(e.feedId, gi);
+      }
+      const group = this.queue[gi]!;
+      group.members.push(m);
+      group.bytes += cost;
+      w.lastGroup = gi;
+    }
+    if (w.pending === 0) return Promise.resolve(seqs);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return promise;
+  }
+
+  /** Fails every group awaiting its ack (the connection dropped: its ack may never come). */
+  abortAll(err: unknown): void {
+    const groups = [...this.inflight];
+    this.inflight.clear();
+    for (const g of groups) this.fail(g, err);
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const queue = this.queue;
+    this.queue = [];
+    this.open = new Map();
+    this.window.evict(this.o.now());
+    let js: JetStreamClient;
+    try {
+      js = this.client().js;
+    } catch (err) {
+      for (const g of queue) this.fail(g.members, err);
+      return;
+    }
+    for (const g of queue) this.publish(js, g.feedId, g.members);
+  }
+
+  private publish(js: JetStreamClient, feedId: string, group: Member[]): void {
+    const frames = group.map((m) => m.entry.frame);
+    const ids = group.map((m) => m.entry.id);
+    const expiries = group.map((m) => m.entry.expiresAt);
+    this.inflight.add(group);
+    let ack: Promise<PubAck>;
+    try {
+      ack = js.publish(`${this.o.subjectPrefix}.${feedId}`, joinFrames(frames), {
+        msgID: groupMsgId(feedId, ids),
+        headers: groupHeaders(group.length, expiries),
+        timeout: this.o.requestTimeoutMs,
+      });
+    } catch (err) {
+      this.inflight.delete(group);
+      this.fail(group, err);
+      return;
+    }
+    ack.then(
+      (a) => {
+        // Already failed by abortAll: its waiters have their answer; the retry will find the seqs.
+        if (!this.inflight.delete(group)) return;
+        this.acked(a.seq);
+        const now = this.o.now();
+        for (let i = 0; i < group.length; i++) {
+          const m = group[i]!;
+          const seq = packSeq(a.seq, i);
+          this.window.add(m.key, seq, now);
+          this.members.delete(m.key);
+          for (const s of m.slots) {
+            s.waiter.seqs[s.index] = seq;
+            if (--s.waiter.pending === 0 && !s.waiter.settled) {
+              s.waiter.settled = true;
+              s.waiter.resolve(s.waiter.seqs);
+            }
+          }
+        }
+      },
+      (err: unknown) => {
+        if (!this.inflight.delete(group)) return;
+        this.fail(group, err);
+      },
+    );
+  }
+
+  private fail(group: Member[], err: unknown): void {
+    const reason = this.failure(err);
+    for (const m of group) {
+      if (this.members.get(m.key) === m) this.members.delete(m.key);
+      for (const s of m.slots) {
+        if (s.waiter.settled) continue;
+        s.waiter.settled = true;
+        s.waiter.reject(reason);
+      }
+    }
+  }
+}

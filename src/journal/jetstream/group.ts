@@ -1,0 +1,162 @@
+import { createHash } from "node:crypto";
+import { HEADER_SIZE, Offset } from "../../protocol/frame.ts";
+
+/**
+ * Group commit to JetStream: one JetStream message holds the frames of one feed appended in one turn,
+ * back to back (each frame carries its own length). A frame's seq is derived from the stream seq of its
+ * group and its index in it, so every node computes the same seq without coordination:
+ *
+ *   seq = (streamSeq − 1) × 2^GROUP_BITS + index + 1
+ *
+ * Strictly increasing (across groups and within one), sparse, and 1 for the first frame of a stream
+ * (the journal contract's `first` of an untouched journal). Seqs stay below 2^53 while stream seqs stay
+ * below 2^41.
+ */
+export const GROUP_BITS = 12;
+/** Frames per JetStream message at most; a larger turn for one feed is split into several groups. */
+export const GROUP_MAX = 2 ** GROUP_BITS;
+
+export function packSeq(streamSeq: number, index: number): number {
+  return (streamSeq - 1) * GROUP_MAX + index + 1;
+}
+
+/** The group and index of a frame seq (≥ 1). */
+export function unpackSeq(seq: number): { streamSeq: number; index: number } {
+  const zero = seq - 1;
+  return { streamSeq: Math.floor(zero / GROUP_MAX) + 1, index: zero % GROUP_MAX };
+}
+
+/** The highest frame seq a group at `streamSeq` can hold: everything up to it is in groups ≤ streamSeq. */
+export function lastSeqOfGroup(streamSeq: number): number {
+  return streamSeq <= 0 ? 0 : streamSeq * GROUP_MAX;
+}
+
+/** The stream seq a replay after `afterSeq` starts at (the group that may hold seqs just above it). */
+export function replayStart(afterSeq: number): number {
+  return afterSeq <= 0 ? 1 : unpackSeq(afterSeq + 1).streamSeq;
+}
+
+/**
+ * Messages after `fromSeq` up to `toSeq` (the node's queue depth): exact within one group, else the
+ * frames of `toSeq`'s group up to it plus one per group in between — a lower bound, since group sizes
+ * are not known without reading the groups.
+ */ export function groupBacklog(fromSeq: number, toSeq: number): number {
+  if (toSeq <= fromSeq) return 0;
+  const to = unpackSeq(toSeq);
+  const from = fromSeq <= 0 ? { streamSeq: 0, index: 0 } : unpackSeq(fromSeq);
+  if (to.streamSeq === from.streamSeq) return to.index - from.index;
+  return Math.max(0, to.streamSeq - from.streamSeq - 1) + to.index + 1;
+}
+
+/** One body for a group: the frames back to back. */
+export function joinFrames(frames: readonly Uint8Array[]): Uint8Array {
+  if (frames.length === 1) return frames[0]!;
+  let size = 0;
+  for (const f of frames) size += f.length;
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const f of frames) {
+    body.set(f, at);
+    at += f.length;
+  }
+  return body;
+}
+
+/**
+ * The frames of a group body, as views into it (no copy: the seqs are written in place). Undefined when
+ * the lengths do not tile the body exactly, which only a damaged or foreign message does.
+ */
+export function splitFrames(body: Uint8Array): Uint8Array[] | undefined {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  while (at < body.length) {
+    if (body.length - at < HEADER_SIZE) return undefined;
+    const feedIdLength = (body[at + Offset.feedIdLength]! << 8) | body[at + Offset.feedIdLength + 1]!;
+    const p = at + Offset.payloadLength;
+    const payloadLength =
+      ((body[p]! << 24) | (body[p + 1]! << 16) | (body[p + 2]! << 8) | body[p + 3]!) >>> 0;
+    const end = at + HEADER_SIZE + feedIdLength + payloadLength;
+    if (end > body.length) return undefined;
+    out.push(body.subarray(at, end));
+    at = end;
+  }
+  return out.length === 0 ? undefined : out;
+}
+
+/**
+ * Per-frame expiry in one header: comma-separated epoch ms, `0` for never; absent when no frame
+ * expires. A legacy message (one frame) has one value, so it reads as a group of one.
+ */
+export function formatExpiries(expiries: readonly number[]): string | undefined {
+  let any = false;
+  for (const e of expiries) if (e > 0) any = true;
+  return any ? expiries.join(",") : undefined;
+}
+
+export function parseExpiries(header: string | undefined, count: number): number[] {
+  const out = new Array<number>(count).fill(0);
+  if (header === undefined || header === "") return out;
+  const parts = header.split(",");
+  for (let i = 0; i < count; i++) {
+    const n = Number(parts[i] ?? parts[0]);
+    out[i] = Number.isFinite(n) && n > 0 ? n : 0;
+  }
+  return out;
+}
+
+/**
+ * The group's `Nats-Msg-Id`: its feed and every member id, hashed. A whole group retried as it was (the
+ * common case: an append whose ack was lost to a reconnect, retried alone) is then caught by JetStream on
+ * every node; a message retried inside a different group is caught by the journal's `IdWindow` instead.
+ */
+export function groupMsgId(feedId: string, ids: readonly string[]): string {
+  if (ids.length === 1) return `${feedId}/${ids[0]}`;
+  const h = createHash("sha256");
+  for (const id of ids) h.update(id);
+  return `${feedId}/g${ids.length}-${h.digest("hex").slice(0, 32)}`;
+}
+
+/**
+ * The journal's own per-message de-duplication in group mode: `<feed>/<id>` → seq, for ids seen within
+ * the duplicate window (from this node's acks and from the tail, which carries every node's appends).
+ * Entries are dropped oldest first, by age and by count. Pure: the clock is a parameter.
+ */
+export class IdWindow {
+  private readonly seqs = new Map<string, { seq: number; at: number }>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly maxEntries: number,
+  ) {}
+
+  get size(): number {
+    return this.seqs.size;
+  }
+
+  get(key: string, now: number): number | undefined {
+    const e = this.seqs.get(key);
+    if (e === undefined) return undefined;
+    if (now - e.at > this.windowMs) return undefined;
+    return e.seq;
+  }
+
+  /** Records the first seq of an id; a later seq for the same id (a duplicate stored anyway) is ignored. */
+  add(key: string, seq: number, now: number): void {
+    if (this.seqs.has(key)) return;
+    this.seqs.set(key, { seq, at: now });
+    if (this.seqs.size > this.maxEntries) this.evict(now, true);
+  }
+
+  /** Drops expired entries from the oldest (Map order is insertion order); `force` drops one at least. */
+  evict(now: number, force = false): void {
+    for (const [key, e] of this.seqs) {
+      if (!force && now - e.at <= this.windowMs) break;
+      this.seqs.delete(key);
+      force = false;
+    }
+  }
+
+  clear(): void {
+    this.seqs.clear();
+  }
+}
