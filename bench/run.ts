@@ -4,7 +4,8 @@
  *
  *   --quick                 small loads, short runs
  *   --only=latency,peers    run some suites (latency, fanout, ingest, overload, journal, peers; and
- *                           tail — the fixed-rate p99s ten times over — which only runs when named)
+ *                           tail — the fixed-rate p99s ten times over — and regions — the simulated
+ *                           three-region world — which only run when named)
  *   --journal=jetstream     tacstream on JetStream (a temporary nats-server -js on a free port)
  *   --nodes=3               3 tacstream processes sharing one JetStream stream (implies jetstream)
  *   --no-pin                server and clients share every CPU (default with ≥ 2 CPUs: one-core mode,
@@ -23,14 +24,18 @@ import { progress } from "./lib/progress.ts";
 import { machine, type SuiteResult, textTable, writeJson, writeSummary } from "./lib/results.ts";
 import * as overload from "./overload.ts";
 import * as peers from "./peers.ts";
+import * as regions from "./regions.ts";
 import { writeReport } from "./report.ts";
 import * as tail from "./tail.ts";
 
-const SUITES = { latency, fanout, ingest, overload, journal, peers, tail } as const;
+const SUITES = { latency, fanout, ingest, overload, journal, peers, tail, regions } as const;
 type SuiteName = keyof typeof SUITES;
 const NAMES = Object.keys(SUITES) as SuiteName[];
-/** What runs without `--only`: tail repeats latency's scenarios for minutes, so it is asked for by name. */
-const DEFAULT_SUITES = NAMES.filter((n) => n !== "tail");
+/**
+ * What runs without `--only`: tail repeats latency's scenarios for minutes, and regions simulates a
+ * world of nine processes; both are asked for by name.
+ */
+const DEFAULT_SUITES = NAMES.filter((n) => n !== "tail" && n !== "regions");
 
 const FlagsSchema = v.object({
   quick: v.boolean(),
