@@ -186,6 +186,45 @@ describe("deploy/nats", () => {
   });
 });
 
+describe("deploy/nats-edge (regions, docs/regions.md)", () => {
+  const edge = read("deploy/nats-edge/edge.conf");
+  const flyEdge = Bun.TOML.parse(read("deploy/nats-edge/fly.toml")) as Obj;
+
+  test("edges are leaf nodes of the primary's leafnode port, in their region's domain; tacstream reads their mirror", () => {
+    expect((flyEdge.files as Obj[])[0]).toEqual({
+      guest_path: "/etc/nats/nats-server.conf",
+      local_path: "edge.conf",
+    });
+    const port = /leafnodes\s*\{[^}]*port:\s*(\d+)/.exec(read("deploy/nats/nats.conf"))?.[1];
+    expect(edge).toContain(`nats-leaf://${flyNats.app}.internal:${port}`);
+    expect(edge).toMatch(/domain:\s*\$FLY_REGION/);
+    expect(read("deploy/nats/nats.conf")).toMatch(/domain:\s*"iad"/);
+    expect(obj(fly.env).NATS_PRIMARY_DOMAIN).toBe("iad");
+    expect(typeof obj(fly.env).NATS_MIRROR).toBe("string");
+  });
+
+  test("the real nats-server accepts the edge config", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tacstream-edgeconf-"));
+    try {
+      let local = edge
+        .replace('"/data/jetstream"', `"${dir}/js"`)
+        .replace("tacstream-nats.internal", "127.0.0.1");
+      if (!natsSupportsSyncAlways()) local = local.replace(/^\s*sync_interval:.*$/m, "");
+      const file = join(dir, "edge.conf");
+      writeFileSync(file, local);
+      const out = spawnSync(NATS_SERVER_BIN, ["-t", "-c", file], {
+        encoding: "utf8",
+        env: { ...process.env, FLY_MACHINE_ID: "m1", FLY_REGION: "ams" },
+        timeout: 10_000,
+      });
+      expect(`${out.stdout}${out.stderr}`).toContain("is valid");
+      expect(out.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("deploy/k8s", () => {
   test("3 replicas, the seed's resources, NATS_URL from the Secret", () => {
     expect(obj(kind("Deployment").spec).replicas).toBe(3);
