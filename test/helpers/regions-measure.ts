@@ -45,13 +45,13 @@ export async function measure(world: World, opts: { from?: string; n?: number } 
   for (const s of subs) await s.nextJson(5000);
   const sentAt = new Map<string, number>();
   const arrivals = world.regions.map(() => new Map<string, number>());
-  subs.forEach((s, k) =>
+  for (const [k, s] of subs.entries()) {
     s.ws.addEventListener("message", (ev) => {
       if (typeof ev.data !== "string") return;
       const m = JSON.parse(ev.data) as { id?: string; seq?: number };
       if (typeof m.seq === "number" && m.id !== undefined) arrivals[k]!.set(m.id, performance.now());
-    }),
-  );
+    });
+  }
   const fromNode = world.region(from).node;
   for (let i = 0; i < n; i++) {
     const id = crypto.randomUUID();
