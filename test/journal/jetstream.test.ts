@@ -15,7 +15,7 @@ afterAll(async () => {
   await (await cluster)?.stop();
 });
 
-function harness(servers: () => Promise<string[]>, replicas: number) {
+function harness(servers: () => Promise<string[]>, replicas: number, groupCommit = false) {
   return async () => {
     const urls = await servers();
     const n = ++streams;
@@ -31,6 +31,7 @@ function harness(servers: () => Promise<string[]>, replicas: number) {
         subjectPrefix: `c${n}`,
         replicas,
         requestTimeoutMs,
+        groupCommit,
       });
       opened.push(journal);
       await journal.open();
@@ -56,19 +57,19 @@ function harness(servers: () => Promise<string[]>, replicas: number) {
   };
 }
 
-journalContract(
-  "jetstream (one server, R1)",
-  harness(async () => {
-    single ??= startNatsServer();
-    return [(await single).url];
-  }, 1),
-);
+const oneServer = async () => {
+  single ??= startNatsServer();
+  return [(await single).url];
+};
+const threeServers = async () => {
+  cluster ??= startNatsCluster();
+  return (await cluster).urls;
+};
 
 // Replicated streams ack after a quorum write and de-duplicate on the stream leader: same contract.
-journalContract(
-  "jetstream (3-server cluster, R3)",
-  harness(async () => {
-    cluster ??= startNatsCluster();
-    return (await cluster).urls;
-  }, 3),
-);
+// And the same again with group commit (NATS_GROUP_COMMIT): the contract does not change.
+for (const groupCommit of [false, true]) {
+  const mode = groupCommit ? " with group commit" : "";
+  journalContract(`jetstream${mode} (one server, R1)`, harness(oneServer, 1, groupCommit));
+  journalContract(`jetstream${mode} (3-server cluster, R3)`, harness(threeServers, 3, groupCommit));
+}
