@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { HEADER_SIZE, Offset } from "../../protocol/frame.ts";
+import { concatBytes } from "../../security/bytes.ts";
 
 /**
  * Group commit to JetStream: one JetStream message holds the frames of one feed appended in one turn,
@@ -50,16 +51,7 @@ export function replayStart(afterSeq: number): number {
 
 /** One body for a group: the frames back to back. */
 export function joinFrames(frames: readonly Uint8Array[]): Uint8Array {
-  if (frames.length === 1) return frames[0]!;
-  let size = 0;
-  for (const f of frames) size += f.length;
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const f of frames) {
-    body.set(f, at);
-    at += f.length;
-  }
-  return body;
+  return frames.length === 1 ? frames[0]! : concatBytes(...frames);
 }
 
 /**

@@ -1,4 +1,10 @@
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import {
+  AckPolicy,
+  type Consumer,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
 import { nanos, nuid } from "@nats-io/transport-node";
 import type { StoredMessage } from "../journal.ts";
 import { packSeq, replayStart } from "./group.ts";
@@ -32,20 +38,8 @@ export async function replay(
   const newest = await jsm.streams.getMessage(o.readStream, { last_by_subj: subject });
   const head = newest?.seq ?? 0;
   if (head <= afterSeq) return [];
-  const ci = await jsm.consumers.add(o.readStream, {
-    name: `tacread_${nuid.next()}`,
-    filter_subject: subject,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: afterSeq + 1,
-    ack_policy: AckPolicy.None,
-    mem_storage: true,
-    num_replicas: 1,
-    // Cleans it up server-side should the delete below never arrive (client crash, lost connection).
-    inactive_threshold: nanos(30_000),
-  });
-  const out: StoredMessage[] = [];
-  try {
-    const consumer = js.consumers.getConsumerFromInfo(ci);
+  return withReadConsumer(js, jsm, o, subject, afterSeq + 1, async (consumer) => {
+    const out: StoredMessage[] = [];
     const prefixLength = o.subjectPrefix.length + 1;
     const now = o.now();
     let seen = afterSeq;
@@ -66,10 +60,8 @@ export async function replay(
       }
       if (received === 0) break;
     }
-  } finally {
-    jsm.consumers.delete(o.readStream, ci.name).catch(() => {});
-  }
-  return out;
+    return out;
+  });
 }
 
 /**
@@ -91,19 +83,8 @@ export async function replayGroups(
   if (newest === null || newest === undefined) return [];
   const headCount = framesOf(newest.header);
   if (packSeq(newest.seq, headCount - 1) <= afterSeq) return [];
-  const ci = await jsm.consumers.add(o.readStream, {
-    name: `tacread_${nuid.next()}`,
-    filter_subject: subject,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: replayStart(afterSeq),
-    ack_policy: AckPolicy.None,
-    mem_storage: true,
-    num_replicas: 1,
-    inactive_threshold: nanos(30_000),
-  });
-  const out: StoredMessage[] = [];
-  try {
-    const consumer = js.consumers.getConsumerFromInfo(ci);
+  return withReadConsumer(js, jsm, o, subject, replayStart(afterSeq), async (consumer) => {
+    const out: StoredMessage[] = [];
     const prefixLength = o.subjectPrefix.length + 1;
     const now = o.now();
     let seen = 0;
@@ -132,8 +113,36 @@ export async function replayGroups(
       }
       if (received === 0) break;
     }
+    return out;
+  });
+}
+
+/**
+ * A short-lived consumer for one read: filtered on the feed's subject from `startSeq`, in memory on one
+ * server, without acks; deleted when `read` is done.
+ */
+async function withReadConsumer<T>(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  o: ResolvedOptions,
+  subject: string,
+  startSeq: number,
+  read: (consumer: Consumer) => Promise<T>,
+): Promise<T> {
+  const ci = await jsm.consumers.add(o.readStream, {
+    name: `tacread_${nuid.next()}`,
+    filter_subject: subject,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: startSeq,
+    ack_policy: AckPolicy.None,
+    mem_storage: true,
+    num_replicas: 1,
+    // Cleans it up server-side should the delete below never arrive (client crash, lost connection).
+    inactive_threshold: nanos(30_000),
+  });
+  try {
+    return await read(js.consumers.getConsumerFromInfo(ci));
   } finally {
     jsm.consumers.delete(o.readStream, ci.name).catch(() => {});
   }
-  return out;
 }
