@@ -167,5 +167,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const shown = /SECRET|KEYS|TOKEN|PASSWORD/.test(name) ? "(hidden)" : JSON.stringify(input[name]);
     throw new ConfigError(`invalid ${name}=${shown}: ${issue.message}`);
   }
-  return res.output;
+  const c = res.output;
+  // Regions: a mirror is read from this region and lives off the primary's domain; one without the
+  // other has no meaning (docs/regions.md).
+  if ((c.NATS_MIRROR === undefined) !== (c.NATS_PRIMARY_DOMAIN === undefined))
+    throw new ConfigError("NATS_MIRROR and NATS_PRIMARY_DOMAIN go together (docs/regions.md)");
+  if (c.NATS_MIRROR !== undefined && c.NATS_URL === undefined)
+    throw new ConfigError("NATS_MIRROR needs NATS_URL (the region's own NATS server)");
+  if (c.NATS_MIRROR !== undefined && c.NATS_MIRROR === c.NATS_STREAM)
+    throw new ConfigError("NATS_MIRROR must differ from NATS_STREAM (it is this region's copy of it)");
+  return c;
 }

@@ -90,3 +90,16 @@ test("a near-miss variable gets one warning naming the key it resembles, and the
     await server.stop();
   }
 });
+
+test("regions: NATS_MIRROR and NATS_PRIMARY_DOMAIN together, with NATS_URL, and not the stream itself", () => {
+  const url = { NATS_URL: "nats://127.0.0.1:4222" };
+  expect(() => loadConfig({ ...url, NATS_MIRROR: "LOCAL" })).toThrow(/go together/);
+  expect(() => loadConfig({ ...url, NATS_PRIMARY_DOMAIN: "iad" })).toThrow(/go together/);
+  expect(() => loadConfig({ NATS_MIRROR: "LOCAL", NATS_PRIMARY_DOMAIN: "iad" })).toThrow(/needs NATS_URL/);
+  expect(() => loadConfig({ ...url, NATS_MIRROR: "TACSTREAM", NATS_PRIMARY_DOMAIN: "iad" })).toThrow(
+    /differ from NATS_STREAM/,
+  );
+  expect(() => loadConfig({ ...url, NATS_MIRROR: "a.b", NATS_PRIMARY_DOMAIN: "iad" })).toThrow(ConfigError);
+  const c = loadConfig({ ...url, NATS_MIRROR: "LOCAL", NATS_PRIMARY_DOMAIN: "iad" });
+  expect([c.NATS_MIRROR, c.NATS_PRIMARY_DOMAIN]).toEqual(["LOCAL", "iad"]);
+});
