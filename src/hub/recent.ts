@@ -1,4 +1,4 @@
-import type { StoredMessage } from "../journal/journal.ts";
+import { framePackedBuffers, type StoredMessage } from "../journal/journal.ts";
 
 /**
  * What one cached message costs beyond its frame bytes: the entry, the StoredMessage and the typed-array
@@ -62,6 +62,8 @@ export class RecentMessages {
   readonly #byFeed = new Map<string, Queue<Recent>>();
   #bytes = 0;
   #floor = Number.POSITIVE_INFINITY;
+  /** The packed buffer the previous entry viewed: already charged. */
+  #charged: ArrayBufferLike | undefined;
 
   constructor(budgetBytes: number) {
     this.#budget = budgetBytes;
@@ -82,6 +84,7 @@ export class RecentMessages {
     this.#all.start = 0;
     this.#byFeed.clear();
     this.#bytes = 0;
+    this.#charged = undefined;
     this.#floor = floor;
   }
 
@@ -91,10 +94,23 @@ export class RecentMessages {
       this.#floor = m.seq;
       return { m, cost: 0 };
     }
-    // A frame viewing a larger buffer (a request body, a read span) would keep all of it alive: the cache
-    // keeps its own copy so what it counts is what it holds.
-    if (m.frame.buffer.byteLength > m.frame.byteLength * 2) m = { ...m, frame: m.frame.slice() };
-    const entry: Recent = { m, cost: m.frame.byteLength + ENTRY_OVERHEAD };
+    // A frame viewing a larger buffer would keep all of it alive. A packed buffer (an ingest batch, its
+    // frames arriving here one after another) is kept and charged whole with its first frame — copying
+    // each frame out cost an allocation per message on the hot path. Any other buffer (a request body, a
+    // read span) is not ours to keep: the cache copies the frame, so what it counts is what it holds.
+    // Eviction is oldest first, so at most the oldest packed buffer is held past its charge.
+    const buf = m.frame.buffer;
+    let cost = ENTRY_OVERHEAD;
+    if (buf === this.#charged) {
+      // charged with an earlier frame
+    } else if (framePackedBuffers.has(buf)) {
+      this.#charged = buf;
+      cost += buf.byteLength;
+    } else {
+      if (buf.byteLength > m.frame.byteLength * 2) m = { ...m, frame: m.frame.slice() };
+      cost += m.frame.byteLength;
+    }
+    const entry: Recent = { m, cost };
     this.#all.push(entry);
     let q = this.#byFeed.get(m.feedId);
     if (q === undefined) {

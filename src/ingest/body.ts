@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { ErrorCode, TacError } from "../protocol/errors.ts";
+import { fastIngestMessage, fastThreatPayload } from "../protocol/fast-check.ts";
 import {
   type IngestMessage,
   IngestMessageSchema,
@@ -44,13 +45,18 @@ export function parseIngestBody(
   if (items.length > maxBatch) throw TacError.validation(`batch larger than MAX_BATCH (${maxBatch})`, "");
   const out: IngestMessage[] = new Array(items.length);
   for (let i = 0; i < items.length; i++) {
+    // The common, valid message needs no valibot run (fast-check.ts); anything else gets valibot's verdict.
+    const fast = fastIngestMessage(items[i]);
+    if (fast !== undefined && (!claimsThreat(fast.payload) || fastThreatPayload(fast.payload))) {
+      out[i] = fast;
+      continue;
+    }
     const prefix = batch ? `[${i}]` : "";
     const res = v.safeParse(IngestMessageSchema, items[i]);
     if (!res.success)
       throw TacError.validation(res.issues[0].message, join(prefix, issuePath(res.issues[0])));
     const payload = res.output.payload;
-    // A payload that claims to be a threat (it names a threatLevel) must be a whole, valid one.
-    if (typeof payload === "object" && payload !== null && "threatLevel" in payload) {
+    if (claimsThreat(payload)) {
       const t = v.safeParse(ThreatPayloadSchema, payload);
       if (!t.success)
         throw TacError.validation(t.issues[0].message, join(prefix, `payload.${issuePath(t.issues[0])}`));
@@ -58,6 +64,11 @@ export function parseIngestBody(
     out[i] = res.output;
   }
   return out;
+}
+
+/** A payload that claims to be a threat (it names a threatLevel) must be a whole, valid one. */
+function claimsThreat(payload: unknown): boolean {
+  return typeof payload === "object" && payload !== null && "threatLevel" in payload;
 }
 
 function join(prefix: string, path: string): string {

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { RecentMessages, stringBytes } from "../../src/hub/recent.ts";
-import type { StoredMessage } from "../../src/journal/journal.ts";
+import { framePackedBuffers, type StoredMessage } from "../../src/journal/journal.ts";
 
 const msg = (seq: number, feedId: string, bytes = 100): StoredMessage => ({
   seq,
@@ -84,6 +84,38 @@ test("a frame viewing a larger buffer is copied, so the cache holds only what it
   const e = r.add({ ...msg(1, "f"), frame: big.subarray(0, 100) });
   expect(e.m.frame.buffer.byteLength).toBe(100);
   expect(r.bytes).toBe(100 + 192);
+});
+
+test("frames of a packed buffer (an ingest batch) are kept as views and the buffer is charged once", () => {
+  const r = new RecentMessages(1_000_000);
+  r.reset(0);
+  const ab = new ArrayBuffer(10 * 100);
+  framePackedBuffers.add(ab);
+  const entries = Array.from({ length: 10 }, (_, k) =>
+    r.add({ ...msg(k + 1, "f"), frame: new Uint8Array(ab, k * 100, 100) }),
+  );
+  for (const e of entries) expect(e.m.frame.buffer).toBe(ab);
+  expect(r.bytes).toBe(1000 + 10 * 192);
+  // The same kind of view of a buffer nobody declared packed is still copied.
+  const other = new ArrayBuffer(1000);
+  const e = r.add({ ...msg(11, "f"), frame: new Uint8Array(other, 0, 100) });
+  expect(e.m.frame.buffer).not.toBe(other);
+  expect(r.bytes).toBe(1000 + 10 * 192 + 100 + 192);
+});
+
+test("a budget full of packed buffers stays within one buffer of its limit", () => {
+  const budget = 50_000;
+  const r = new RecentMessages(budget);
+  r.reset(0);
+  let seq = 0;
+  for (let b = 0; b < 40; b++) {
+    const ab = new ArrayBuffer(100 * 40);
+    framePackedBuffers.add(ab);
+    for (let k = 0; k < 40; k++) r.add({ ...msg(++seq, "f"), frame: new Uint8Array(ab, k * 100, 100) });
+    expect(r.bytes).toBeLessThanOrEqual(budget);
+  }
+  const held = new Set(r.after("f", r.floor).map((e) => e.m.frame.buffer));
+  expect(held.size * 4000).toBeLessThanOrEqual(budget + 4000);
 });
 
 test("evicted entries are let go at once, not when the queue is next compacted (issue #18, item 5)", () => {

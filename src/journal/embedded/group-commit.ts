@@ -101,10 +101,6 @@ export class GroupCommit {
           pos = seg.size;
           writeFully(seg.fd, this.staging.buf, bytes, pos);
           seg.size = pos + bytes;
-          // Past the zeros written ahead: write the next stretch now, so this group's fdatasync is the
-          // only one of the stretch that commits metadata (never beyond the segment's size).
-          if (this.o.preallocateBytes > 0)
-            seg.preallocate(seg.size, Math.min(seg.size + this.o.preallocateBytes, this.o.segmentBytes));
         } catch (err) {
           this.fail(err, [], seg, pos);
           return;
@@ -132,7 +128,32 @@ export class GroupCommit {
       }
       this.hooks.committed(batches, seg, pos);
       if (previous !== null) this.hooks.rolled();
+      if (seg !== undefined) this.writeAhead(seg);
     }
+  }
+
+  /**
+   * Keeps zeros written and synced ahead of the records, so that a group's fdatasync writes only its own
+   * pages: a write into blocks already allocated and within the file's size commits no metadata. The
+   * next stretch is written once less than half of one is left, right after a commit, and synced on its
+   * own in the background. Done inside a group instead (as before), it put a stretch of zeros and a
+   * metadata commit into every 25th group's fdatasync at 10k msg/s: 1.4 ms instead of 0.45 on this
+   * machine's disk, and into the p99 of every message of those groups.
+   */
+  private writeAhead(seg: Segment): void {
+    const stretch = this.o.preallocateBytes;
+    if (stretch <= 0 || this.broken || seg.allocated - seg.size >= stretch / 2) return;
+    const target = Math.min(seg.size + stretch, this.o.segmentBytes);
+    if (target <= seg.allocated) return;
+    try {
+      seg.preallocate(target, target);
+    } catch {
+      // A full disk: nothing acknowledged is at stake (zeros past the records read as their end). The
+      // next group's own write meets the same error and is refused like any failed write.
+      return;
+    }
+    // Not counted in `fsyncs`: that counts the syncs commits wait for (one per group).
+    this.datasync(seg, false).catch((err) => this.fail(err, []));
   }
 
   /**
@@ -196,11 +217,11 @@ export class GroupCommit {
     this.stats.fsyncs++;
   }
 
-  private async datasync(seg: Segment): Promise<void> {
+  private async datasync(seg: Segment, counted = true): Promise<void> {
     seg.acquire();
     try {
       await fdatasync(seg.fd);
-      this.stats.fsyncs++;
+      if (counted) this.stats.fsyncs++;
     } finally {
       seg.release();
     }
