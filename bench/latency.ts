@@ -63,8 +63,14 @@ export function fanoutRow(r: FanoutResult, name: string): (string | number)[] {
     ms(r.e2e.max),
     fmt(r.loss),
     mib(r.serverRssBytes),
-    fmt(r.cpuPerMessageUs, 1),
+    cpuCell(r),
   ];
+}
+
+/** The server's CPU per message, and nats-server's beside it when the journal is JetStream. */
+export function cpuCell(r: FanoutResult): string {
+  const own = fmt(r.cpuPerMessageUs, 1);
+  return r.peerCpuPerMessageUs > 0 ? `${own} (+${fmt(r.peerCpuPerMessageUs, 1)} nats)` : own;
 }
 
 export function ratioRow(label: string, ours: FanoutResult, base: FanoutResult): (string | number)[] {
@@ -103,9 +109,10 @@ export async function runPair(
   spec: Omit<FanoutSpec, "targets">,
   failures: string[],
 ): Promise<{ ours: FanoutResult; bare: FanoutResult }> {
+  const peer = ctx.natsCpuMs === undefined ? {} : { peerCpuMs: ctx.natsCpuMs };
   const ours = await withTargets(
     () => startOurs(ctx),
-    (targets) => runFanout({ ...spec, targets }),
+    (targets) => runFanout({ ...spec, ...peer, targets }),
   );
   const bare = await withTargets(
     async () => [await startTarget("bare")],

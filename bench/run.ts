@@ -20,6 +20,7 @@ import * as latency from "./latency.ts";
 import type { BenchContext } from "./lib/context.ts";
 import { buildNodePrograms } from "./lib/node-build.ts";
 import { setUpPinning, usePinning } from "./lib/pinning.ts";
+import { cpuMsOf } from "./lib/procs.ts";
 import { progress } from "./lib/progress.ts";
 import { machine, type SuiteResult, textTable, writeJson, writeSummary } from "./lib/results.ts";
 import * as overload from "./overload.ts";
@@ -93,7 +94,11 @@ async function main(): Promise<number> {
         console.log("note: this nats-server fsyncs on its own interval (< 2.10)");
     }
     const ctx: BenchContext = { quick: flags.quick, build, journal: flags.journal, nodes: flags.nodes };
-    if (nats !== undefined) ctx.natsUrl = nats.url;
+    if (nats !== undefined) {
+      const server = nats;
+      ctx.natsUrl = server.url;
+      ctx.natsCpuMs = () => (server.pid === undefined ? 0 : cpuMsOf(server.pid));
+    }
     for (const name of flags.only) {
       const ts = performance.now();
       console.log(`\n== ${name}${flags.quick ? " (quick)" : ""}`);

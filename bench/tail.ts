@@ -12,7 +12,7 @@
  * settled after about 30 s) stall the loop; a run that starts cold measures mostly that.
  */
 
-import { checkFanout } from "./latency.ts";
+import { checkFanout, cpuCell } from "./latency.ts";
 import { type BenchContext, startOurs, stopAll } from "./lib/context.ts";
 import { startTarget } from "./lib/procs.ts";
 import { fmt, ms, ratio, type SuiteResult, type Table } from "./lib/results.ts";
@@ -54,20 +54,32 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
           load: { kind: "rate" as const, rate, seconds, batch: 100 },
           warmupSeconds: ctx.quick ? 0.3 : k === 0 ? WARM_UP_SECONDS : 1,
         };
-        const ours = await runFanout({ ...spec, targets: oursTargets });
+        const peer = ctx.natsCpuMs === undefined ? {} : { peerCpuMs: ctx.natsCpuMs };
+        const ours = await runFanout({ ...spec, ...peer, targets: oursTargets });
         const bare = await runFanout({ ...spec, targets: bareTargets });
         checkFanout(ours, failures);
         checkFanout(bare, failures);
         all.push({ ours, bare });
       }
     } finally {
-      await stopAll([...oursTargets, ...bareTargets]);
+      // Separately: stopping our targets also deletes their JetStream stream (keyed on that array).
+      await stopAll(oursTargets);
+      await stopAll(bareTargets);
     }
     const ratios = all.map((r) => r.ours.e2e.p99 / r.bare.e2e.p99);
     const over5 = ratios.filter((x) => x > 5).length;
     tables.push({
       title: `${label}, ${runs} runs of ${seconds} s on warm servers: p99 per run, ms (tacstream vs bare, same run)`,
-      columns: ["run", "tacstream p50", "tacstream p99", "bare p50", "bare p99", "p99 ours/bare", "loss"],
+      columns: [
+        "run",
+        "tacstream p50",
+        "tacstream p99",
+        "bare p50",
+        "bare p99",
+        "p99 ours/bare",
+        "loss",
+        "CPU µs/msg ours / bare",
+      ],
       rows: [
         ...all.map((r, k) => [
           k + 1,
@@ -77,6 +89,7 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
           ms(r.bare.e2e.p99),
           ratio(r.ours.e2e.p99, r.bare.e2e.p99),
           r.ours.loss + r.bare.loss,
+          `${cpuCell(r.ours)} / ${fmt(r.bare.cpuPerMessageUs, 1)}`,
         ]),
         [
           "median",
@@ -86,8 +99,9 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
           ms(median(all.map((r) => r.bare.e2e.p99))),
           `${median(ratios).toFixed(2)}×`,
           "",
+          "",
         ],
-        ["worst ratio", "", "", "", "", `${Math.max(...ratios).toFixed(2)}× (${over5} over 5×)`, ""],
+        ["worst ratio", "", "", "", "", `${Math.max(...ratios).toFixed(2)}× (${over5} over 5×)`, "", ""],
       ],
     });
     data[`subs${subscribers}`] = { runs: all, ratios, over5 };

@@ -10,6 +10,8 @@ export interface BenchContext {
   nodes: number;
   /** Set when the journal is JetStream: the temporary nats-server of this run. */
   natsUrl?: string;
+  /** Set when the journal is JetStream: CPU time nats-server used so far, ms. */
+  natsCpuMs?: () => number;
 }
 
 let streamNo = 0;

@@ -26,6 +26,8 @@ export interface FanoutSpec {
   feed?: string;
   /** Active subscribers subscribe with this pattern (e.g. `bench.*`) instead of naming `feed`. */
   subscribe?: string;
+  /** CPU time (ms) of a process the targets depend on (nats-server), counted apart from theirs. */
+  peerCpuMs?: () => number;
 }
 
 export interface FanoutResult {
@@ -54,6 +56,8 @@ export interface FanoutResult {
   serverCpuMs: number;
   /** serverCpuMs per acknowledged message, µs: what a message costs the server's core. */
   cpuPerMessageUs: number;
+  /** The same for `peerCpuMs` (nats-server), µs per message; 0 when there is none. */
+  peerCpuPerMessageUs: number;
   closeCodes: Record<string, number>;
   problems: string[];
 }
@@ -139,12 +143,14 @@ export async function runFanout(spec: FanoutSpec): Promise<FanoutResult> {
     }
 
     const cpu0 = spec.targets.reduce((s, t) => s + t.cpuMs(), 0);
+    const peer0 = spec.peerCpuMs?.() ?? 0;
     const t0 = performance.now();
     const load = await runLoad(spec, spec.load, feed, spec.label, delivered);
     progress.update(`${spec.label}: waiting for the last deliveries`);
     const reports = await Promise.all(active.map((p, i) => p.waitFor(load.acked * connsOf(i), 15_000)));
     const elapsed = (performance.now() - t0) / 1000;
     const serverCpuMs = spec.targets.reduce((s, t) => s + t.cpuMs(), 0) - cpu0;
+    const peerCpuMs = (spec.peerCpuMs?.() ?? 0) - peer0;
     progress.clear();
 
     const hist: Histogram = newHistogram();
@@ -177,6 +183,7 @@ export async function runFanout(spec: FanoutSpec): Promise<FanoutResult> {
       serverRssBytes: spec.targets.reduce((s, t) => s + t.rss(), 0),
       serverCpuMs,
       cpuPerMessageUs: load.acked > 0 ? (serverCpuMs * 1000) / load.acked : 0,
+      peerCpuPerMessageUs: load.acked > 0 ? (peerCpuMs * 1000) / load.acked : 0,
       closeCodes,
       problems: spec.targets.flatMap((t) => t.problems),
     };

@@ -72,6 +72,7 @@ export class JournalIngestor implements Ingestor {
         frame: buf.subarray(off, end),
         priority: PRIORITIES.indexOf(m.priority),
         expiresAt: expiry(m, Math.max(timestamp, now)),
+        fresh: m.id === undefined,
       };
       off = end;
     }

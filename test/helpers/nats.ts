@@ -39,6 +39,8 @@ export interface NatsServer {
   readonly storeDir: string;
   /** True between a successful start/restart and a kill/stop. */
   readonly running: boolean;
+  /** The process id while running (benchmarks read its CPU time from /proc). */
+  readonly pid: number | undefined;
   /**
    * Sends `signal` (default SIGKILL: a crash, no clean shutdown) and resolves once the process exited
    * (a graceful signal gets 5 s, then SIGKILL). SIGSTOP / SIGCONT (a paused server) resolve at once.
@@ -192,6 +194,10 @@ class ServerProcess implements NatsServer {
 
   get running(): boolean {
     return this.proc !== undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
   }
 
   config(extra: string, domain?: string): string {

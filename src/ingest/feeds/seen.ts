@@ -1,5 +1,6 @@
 import { appendFile, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
+import { LruMap } from "../../resilience/lru.ts";
 import { ensurePrivateDir, FILE_MODE, type TextSealer, textSealer } from "../../security/at-rest.ts";
 import type { PayloadCipher } from "../../security/encryption.ts";
 
@@ -14,7 +15,9 @@ import type { PayloadCipher } from "../../security/encryption.ts";
 export class SeenStore {
   readonly #path: string;
   readonly #maxKeys: number;
-  readonly #keys = new Set<string>();
+  // Insertion order, oldest forgotten first; an LruMap, because evicting a Set's first key gets slower
+  // with every eviction on JavaScriptCore (see LruMap). Keys are never "used" again, so it stays FIFO.
+  readonly #keys: LruMap<string, true>;
   readonly #sealer: TextSealer;
   #lines = 0;
   #writing: Promise<void> = Promise.resolve();
@@ -22,6 +25,7 @@ export class SeenStore {
   private constructor(path: string, maxKeys: number, cipher: PayloadCipher | undefined) {
     this.#path = path;
     this.#maxKeys = maxKeys;
+    this.#keys = new LruMap(Math.max(1, maxKeys));
     // A plaintext line is a JSON string; a sealed one is base64, which never starts with a quote.
     this.#sealer = textSealer(cipher, `seen:${basename(path)}`, (line) => line.startsWith('"'));
   }
@@ -89,17 +93,12 @@ export class SeenStore {
   }
 
   #remember(key: string): void {
-    this.#keys.add(key);
-    if (this.#keys.size > this.#maxKeys) {
-      // A Set iterates in insertion order: the first key is the oldest.
-      const oldest = this.#keys.values().next().value;
-      if (oldest !== undefined) this.#keys.delete(oldest);
-    }
+    if (!this.#keys.has(key)) this.#keys.set(key, true);
   }
 
   /** Rewrites the file with the live keys only; rename makes the swap atomic. */
   async #compact(): Promise<void> {
-    const keys = [...this.#keys];
+    const keys = [...this.#keys.entries()].map(([k]) => k);
     const tmp = `${this.#path}.tmp`;
     await writeFile(tmp, await this.#text(keys), { mode: FILE_MODE });
     await rename(tmp, this.#path);

@@ -1,3 +1,4 @@
+import { LruMap } from "../../resilience/lru.ts";
 import type { StixObject } from "./stix.ts";
 
 /**
@@ -7,15 +8,20 @@ import type { StixObject } from "./stix.ts";
  * a restart forgets it (the objects still arrive, without the relations they had on other pages).
  */
 export class StixContext {
-  readonly #max: number;
-  readonly #objects = new Map<string, StixObject>();
+  // An LruMap rather than a Map's insertion order: evicting "the first entry" of a Map that keeps
+  // evicting gets slower each time on JavaScriptCore (see LruMap).
+  readonly #objects: LruMap<string, StixObject>;
   /** source_ref → ids of relationships from it (entries may name objects since evicted). */
   readonly #from = new Map<string, Set<string>>();
   /** target_ref → ids of relationships to it. */
   readonly #to = new Map<string, Set<string>>();
 
   constructor(maxObjects = 10_000) {
-    this.#max = maxObjects;
+    this.#objects = new LruMap(maxObjects, (id, o) => {
+      if (o.type !== "relationship") return;
+      unindex(this.#from, o.source_ref, id);
+      unindex(this.#to, o.target_ref, id);
+    });
   }
 
   get size(): number {
@@ -23,7 +29,7 @@ export class StixContext {
   }
 
   get(id: string): StixObject | undefined {
-    return this.#objects.get(id);
+    return this.#objects.peek(id);
   }
 
   /** Relationships seen on earlier pages whose source is `id`. */
@@ -39,7 +45,7 @@ export class StixContext {
   #lookup(ids: ReadonlySet<string> | undefined): StixObject[] {
     const out: StixObject[] = [];
     for (const rid of ids ?? []) {
-      const r = this.#objects.get(rid);
+      const r = this.#objects.peek(rid);
       if (r !== undefined) out.push(r);
     }
     return out;
@@ -48,18 +54,12 @@ export class StixContext {
   /** Remembers a page's objects (a newer version replaces the older, and counts as recent). */
   add(objects: readonly StixObject[]): void {
     for (const o of objects) {
-      this.#objects.delete(o.id);
+      // Indexed before the insert: the insert may evict it at once (a cap of 0), and unindex it then.
+      if (o.type === "relationship") {
+        index(this.#from, o.source_ref, o.id);
+        index(this.#to, o.target_ref, o.id);
+      }
       this.#objects.set(o.id, o);
-      if (o.type !== "relationship") continue;
-      index(this.#from, o.source_ref, o.id);
-      index(this.#to, o.target_ref, o.id);
-    }
-    while (this.#objects.size > this.#max) {
-      const [oldest, o] = this.#objects.entries().next().value as [string, StixObject];
-      this.#objects.delete(oldest);
-      if (o.type !== "relationship") continue;
-      unindex(this.#from, o.source_ref, oldest);
-      unindex(this.#to, o.target_ref, oldest);
     }
   }
 }

@@ -33,7 +33,9 @@ export function assignSeqs(
     // Keyed by the id bytes in the frame, exactly as recovery reads them back from the segments, so
     // the same message is recognised before and after a restart whatever the case of `e.id`.
     const tag = dedup.tag(e.feedId);
-    const original = dedup.get(e.frame, Offset.id, tag);
+    // A fresh id (see AppendEntry.fresh) is not looked up: the probe of a large table was the costliest
+    // step of the append for server-made ids, and it cannot find anything.
+    const original = e.fresh === true ? undefined : dedup.get(e.frame, Offset.id, tag);
     if (original !== undefined) {
       seqs[i] = original;
       duplicates++;

@@ -75,6 +75,15 @@ describe("embedded journal lifecycle", () => {
     expect(await j.append([{ ...retryOf(e), id: e.id.toUpperCase() }])).toEqual([seq!]);
   });
 
+  test("a server-made (fresh) id skips the lookup but is still recorded: a later publish of it is a duplicate", async () => {
+    const j = await d.open();
+    const e = { ...makeEntry("a"), fresh: true };
+    const [seq] = await j.append([e, { ...makeEntry("a"), fresh: true }]);
+    // Someone who learnt the id (from the 202) and publishes it again gets the first copy's seq.
+    expect(await j.append([retryOf({ ...e, fresh: false })])).toEqual([seq!]);
+    expect(j.stats.records).toBe(2);
+  });
+
   test("the stats count listener errors", async () => {
     const j = await d.open();
     j.tail(() => {

@@ -137,4 +137,20 @@ describe("IdWindow", () => {
     w.clear();
     expect(w.size).toBe(0);
   });
+
+  test("a full window keeps the newest ids through many evictions and compactions", () => {
+    const w = new IdWindow(1_000_000, 1_000);
+    for (let i = 0; i < 100_000; i++) w.add(`f/${i}`, i + 1, i);
+    expect(w.size).toBe(1_000);
+    expect(w.get("f/98999", 100_000)).toBeUndefined();
+    expect(w.get("f/99000", 100_000)).toBe(99_001);
+    expect(w.get("f/99999", 100_000)).toBe(100_000);
+    // An id dropped long ago is news again.
+    w.add("f/5", 7, 100_000);
+    expect(w.get("f/5", 100_000)).toBe(7);
+    expect(w.size).toBe(1_000);
+    w.clear();
+    w.add("f/1", 3, 0);
+    expect(w.get("f/1", 0)).toBe(3);
+  });
 });
