@@ -77,13 +77,16 @@ export class GroupWriter {
       const e = entries[i]!;
       // Scoped by feed, as `Nats-Msg-Id` is without group commit (docs/jetstream.md).
       const key = `${e.feedId}/${e.id}`;
-      const known = this.window.get(key, now);
+      // A fresh id (made by this node for this append, AppendEntry.fresh) can be neither in the window
+      // nor queued: both lookups are skipped.
+      const fresh = e.fresh === true;
+      const known = fresh ? undefined : this.window.get(key, now);
       if (known !== undefined) {
         seqs[i] = known;
         continue;
       }
       w.pending++;
-      const queued = this.members.get(key);
+      const queued = fresh ? undefined : this.members.get(key);
       if (queued !== undefined) {
         queued.slots.push({ waiter: w, index: i });
         continue;
