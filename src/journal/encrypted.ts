@@ -176,9 +176,9 @@ export class EncryptedJournal implements Journal {
 function sections(frame: Uint8Array): { head: number; payload: Uint8Array } {
   if (frame.length < HEADER_SIZE || frame[0] !== FRAME_MAGIC_0 || frame[1] !== FRAME_MAGIC_1)
     throw new EncryptionError("malformed", "not a frame");
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const head = HEADER_SIZE + view.getUint16(Offset.feedIdLength);
-  const length = view.getUint32(Offset.payloadLength);
+  // Big-endian reads by hand: a DataView per message was an allocation on the sealing hot path.
+  const head = HEADER_SIZE + ((frame[Offset.feedIdLength]! << 8) | frame[Offset.feedIdLength + 1]!);
+  const length = readU32(frame, Offset.payloadLength);
   if (head + length !== frame.length) throw new EncryptionError("malformed", "frame length mismatch");
   return { head, payload: frame.subarray(head, head + length) };
 }
@@ -188,10 +188,20 @@ function withPayload(frame: Uint8Array, head: number, payload: Uint8Array): Uint
   const out = new Uint8Array(head + payload.length);
   out.set(frame.subarray(0, head));
   out.set(payload, head);
-  const view = new DataView(out.buffer);
-  view.setUint32(Offset.checksum, crc32(payload));
-  view.setUint32(Offset.payloadLength, payload.length);
+  writeU32(out, Offset.checksum, crc32(payload));
+  writeU32(out, Offset.payloadLength, payload.length);
   return out;
+}
+
+function readU32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
+function writeU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
 }
 
 const EMPTY = new Uint8Array(0);
