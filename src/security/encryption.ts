@@ -83,6 +83,18 @@ export interface PayloadCipher {
    * costs more than the AES-GCM itself.
    */
   sealSync(plain: Uint8Array, aad?: Uint8Array): Uint8Array;
+  /** Bytes `sealSync` makes of `plainLength` bytes. */
+  sealedLength(plainLength: number): number;
+  /**
+   * `sealSync` writing its `sealedLength(plain.byteLength)` bytes into `out` at `at`: the journal seals
+   * a whole batch into one buffer, without a result buffer per message.
+   */
+  sealSyncInto(
+    plain: Uint8Array,
+    aad: Uint8Array | undefined,
+    out: Uint8Array<ArrayBuffer>,
+    at: number,
+  ): void;
   /** The same as `decryptPayload`, synchronously; reads what either form wrote. */
   openSync(sealed: Uint8Array, aad?: Uint8Array): Uint8Array;
 }
@@ -142,24 +154,37 @@ export async function createPayloadCipher(
     return { key, headerLength };
   };
 
+  const sealedLength = (plainLength: number) => 1 + kidBytes.byteLength + IV_BYTES + plainLength + TAG_BYTES;
+  const sealSyncInto = (
+    plain: Uint8Array,
+    aad: Uint8Array | undefined,
+    out: Uint8Array<ArrayBuffer>,
+    at: number,
+  ): void => {
+    const ivAt = at + 1 + kidBytes.byteLength;
+    const head = ivAt + IV_BYTES;
+    const iv = out.subarray(ivAt, head);
+    fillIv(iv);
+    const c = createCipheriv("aes-256-gcm", currentRaw, iv);
+    if (aad !== undefined) c.setAAD(aad);
+    out[at] = kidBytes.byteLength;
+    out.set(kidBytes, at + 1);
+    const body = c.update(plain);
+    const tail = c.final();
+    out.set(body, head);
+    out.set(tail, head + body.byteLength);
+    out.set(c.getAuthTag(), head + body.byteLength + tail.byteLength);
+  };
+
   return {
     currentKid: first.kid,
 
+    sealedLength,
+    sealSyncInto,
+
     sealSync(plain, aad) {
-      const iv = new Uint8Array(IV_BYTES);
-      fillIv(iv);
-      const c = createCipheriv("aes-256-gcm", currentRaw, iv);
-      if (aad !== undefined) c.setAAD(aad);
-      const head = 1 + kidBytes.byteLength + IV_BYTES;
-      const out = new Uint8Array(head + plain.byteLength + TAG_BYTES);
-      out[0] = kidBytes.byteLength;
-      out.set(kidBytes, 1);
-      out.set(iv, 1 + kidBytes.byteLength);
-      const body = c.update(plain);
-      const tail = c.final();
-      out.set(body, head);
-      out.set(tail, head + body.byteLength);
-      out.set(c.getAuthTag(), head + body.byteLength + tail.byteLength);
+      const out = new Uint8Array(sealedLength(plain.byteLength));
+      sealSyncInto(plain, aad, out, 0);
       return out;
     },
 

@@ -30,6 +30,26 @@ describe("EncryptedJournal: the payload section sealed, no re-encoding (issue 15
     expect(() => cipher.openSync(cipher.sealSync(plain, aad), other)).toThrow("failed authentication");
   });
 
+  test("a batch sealed into one buffer: every frame byte for byte what the previous code wrote", async () => {
+    const fixed = await createPayloadCipher(KEYS, { fillIv: (iv) => iv.set(FIXED_IV) });
+    const inner = memoryJournal();
+    const batch = [
+      makeEntry("a", { payload: { title: "one" } }),
+      makeEntry("feed-é", { payload: { title: "x".repeat(3000) } }),
+      makeEntry("a", { payload: null }),
+    ];
+    await new EncryptedJournal(inner, fixed).append(batch);
+    expect(inner.stored.length).toBe(3);
+    for (let i = 0; i < 3; i++) expect(inner.stored[i]!.frame).toEqual(await sealTheOldWay(fixed, batch[i]!));
+    // And `sealSyncInto` writes exactly its bytes: nothing before or after them is touched.
+    const plain = new TextEncoder().encode("payload");
+    const aad = new Uint8Array(16).fill(1);
+    const out = new Uint8Array(fixed.sealedLength(plain.byteLength) + 8).fill(0xee);
+    fixed.sealSyncInto(plain, aad, out, 4);
+    expect([...out.subarray(4, out.length - 4)]).toEqual([...fixed.sealSync(plain, aad)]);
+    expect([...out.subarray(0, 4), ...out.subarray(out.length - 4)]).toEqual(new Array(8).fill(0xee));
+  });
+
   test("a frame sealed now is byte for byte what the previous code wrote", async () => {
     const fixed = await createPayloadCipher(KEYS, { fillIv: (iv) => iv.set(FIXED_IV) });
     const inner = memoryJournal();
