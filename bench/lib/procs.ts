@@ -108,10 +108,12 @@ export async function startTarget(kind: TargetKind, opts: TargetOptions = {}): P
   let ready = false;
   const host = "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${kind} did not start: ${problems.join("\n")}`)),
-      opts.timeoutMs ?? 20_000,
-    );
+    // A server that never got ready is killed: left running (as it once was, for over an hour, pinned to
+    // the server's core and retrying its NATS connection) it sits under every later measurement.
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`${kind} did not start: ${problems.join("\n")}`));
+    }, opts.timeoutMs ?? 20_000);
     void pump(proc.stdout, (line) => {
       let rec: { msg?: string; port?: number; level?: string };
       try {
