@@ -101,11 +101,10 @@ export class RecentMessages {
     // Eviction is oldest first, so at most the oldest packed buffer is held past its charge.
     const buf = m.frame.buffer;
     let cost = ENTRY_OVERHEAD;
-    if (buf === this.#charged) {
-      // charged with an earlier frame
-    } else if (framePackedBuffers.has(buf)) {
+    if (framePackedBuffers.has(buf)) {
+      // Charged whole with its first frame; its other frames cost only their entries.
+      if (buf !== this.#charged) cost += buf.byteLength;
       this.#charged = buf;
-      cost += buf.byteLength;
     } else {
       if (buf.byteLength > m.frame.byteLength * 2) m = { ...m, frame: m.frame.slice() };
       cost += m.frame.byteLength;

@@ -141,16 +141,18 @@ export class EncryptedJournal implements Journal {
   #sealAll(entries: readonly AppendEntry[]): AppendEntry[] {
     // One buffer for the whole batch, each sealed frame a view of it: one allocation per append rather
     // than four per message (result, frame, and their copies), on the path every message takes.
-    const parts = entries.map((e) => sections(e.frame));
+    const parts = entries.map((e) => {
+      const { head, payload } = sections(e.frame);
+      return { head, payload, sealedLength: this.#cipher.sealedLength(payload.byteLength) };
+    });
     let total = 0;
-    for (const { head, payload } of parts) total += head + this.#cipher.sealedLength(payload.byteLength);
+    for (const { head, sealedLength } of parts) total += head + sealedLength;
     const buf = new Uint8Array(new ArrayBuffer(total));
     const out: AppendEntry[] = new Array(entries.length);
     let at = 0;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      const { head, payload } = parts[i]!;
-      const sealedLength = this.#cipher.sealedLength(payload.byteLength);
+      const { head, payload, sealedLength } = parts[i]!;
       const frame = buf.subarray(at, at + head + sealedLength);
       frame.set(e.frame.subarray(0, head));
       this.#cipher.sealSyncInto(payload, e.frame.subarray(Offset.id, Offset.id + 16), buf, at + head);
