@@ -164,7 +164,7 @@ export class Hub implements FanoutCursor {
       this.#lastPublished.set(m.feedId, m.seq);
       if (m.seq > this.#processed) this.#processed = m.seq;
       this.catalog.observeOne(m);
-      const entry = this.recent.add(m);
+      const slot = this.recent.add(m);
       const topics = feedTopics(m.feedId);
       const tb = topics.binary[m.priority]!;
       const tj = topics.json[m.priority]!;
@@ -178,7 +178,7 @@ export class Hub implements FanoutCursor {
       }
       if (pub.subscriberCount(tb) > 0) pub.publish(tb, m.frame);
       if (pub.subscriberCount(tj) > 0) {
-        pub.publish(tj, this.recent.json(entry, frameToJsonText));
+        pub.publish(tj, this.recent.json(slot, m.frame, frameToJsonText));
       }
     }
     this.#countRate(batch.length);

@@ -1,18 +1,6 @@
-import { framePackedBuffers, type StoredMessage } from "../journal/journal.ts";
-
-/**
- * What one cached message costs beyond its frame bytes: the entry, the StoredMessage and the typed-array
- * view objects. Counted so the budget is close to the memory really held, not just the payload bytes.
- */
-const ENTRY_OVERHEAD = 192;
-
-/** A fanned-out message kept for resumes; its JSON text is built at most once, then shared. */
-export interface Recent {
-  m: StoredMessage;
-  json?: string;
-  /** Bytes this entry was charged to the budget (frame, JSON text once set, overhead). */
-  cost: number;
-}
+import type { StoredMessage } from "../journal/journal.ts";
+import { MessageRing } from "../journal/message-ring.ts";
+import type { DamageReason } from "../protocol/errors.ts";
 
 /**
  * Bytes a string occupies: JavaScriptCore keeps a string with only Latin-1 characters at one byte per
@@ -24,29 +12,42 @@ export function stringBytes(s: string): number {
   return /[^\u0000-\u00ff]/.test(s) ? s.length * 2 : s.length;
 }
 
-/** An array used as a queue: `start` moves instead of shifting, and the array is compacted now and then. */
-class Queue<T> {
-  items: (T | undefined)[] = [];
+/** Slot numbers of one feed's cached messages, oldest first, addressed by a running position. */
+class SlotQueue {
+  #buf = new Float64Array(16);
+  #mask = 15;
+  /** Position of the oldest slot held; positions count up forever. */
   start = 0;
-  get size(): number {
-    return this.items.length - this.start;
-  }
-  push(x: T): void {
-    this.items.push(x);
-  }
-  shift(): T | undefined {
-    const x = this.items[this.start];
-    if (x === undefined) return undefined;
-    // The slot is cleared at once: left until the next compaction, up to as many evicted entries as
-    // live ones stayed reachable, and the cache held twice its budget.
-    this.items[this.start] = undefined;
-    this.start++;
-    if (this.start > 1024 && this.start * 2 > this.items.length) {
-      this.items = this.items.slice(this.start);
-      this.start = 0;
+  end = 0;
+
+  push(slot: number): void {
+    if (this.end - this.start === this.#mask + 1) {
+      const next = new Float64Array((this.#mask + 1) * 2);
+      const mask = next.length - 1;
+      for (let p = this.start; p < this.end; p++) next[p & mask] = this.#buf[p & this.#mask]!;
+      this.#buf = next;
+      this.#mask = mask;
     }
-    return x;
+    this.#buf[this.end++ & this.#mask] = slot;
   }
+
+  shift(): void {
+    this.start++;
+  }
+
+  at(pos: number): number {
+    return this.#buf[pos & this.#mask]!;
+  }
+}
+
+/**
+ * A walk over one feed's cached messages after a seq, for a replay that may stop and be resumed: `next()`
+ * gives the next slot, or -1 when there is none left (`lost` then tells whether messages the walk had
+ * not reached were evicted under it, so the rest must come from the journal).
+ */
+export interface RecentWalk {
+  next(): number;
+  readonly lost: boolean;
 }
 
 /**
@@ -55,18 +56,25 @@ class Queue<T> {
  * every feed — so a client resuming from such a seq is served from memory, synchronously, and joins the
  * live topics in the same step: no journal round trip, no seam to guard. That is what makes a
  * thousand clients failing over to this node at once cheap (they all resume from a recent seq).
+ *
+ * Messages live in a MessageRing (frames copied into chunks, the rest in typed-array columns: no heap
+ * object per message, see there why) and are named by slot numbers; each feed keeps its slots in order.
  */
 export class RecentMessages {
-  readonly #budget: number;
-  readonly #all = new Queue<Recent>();
-  readonly #byFeed = new Map<string, Queue<Recent>>();
-  #bytes = 0;
+  readonly #ring: MessageRing;
+  /** Per feed number (the ring's): its slots. */
+  #byFeed: (SlotQueue | undefined)[] = [];
   #floor = Number.POSITIVE_INFINITY;
-  /** The packed buffer the previous entry viewed: already charged. */
-  #charged: ArrayBufferLike | undefined;
 
   constructor(budgetBytes: number) {
-    this.#budget = budgetBytes;
+    this.#ring = new MessageRing(budgetBytes);
+    this.#ring.onEvict = (i, feedNo) => {
+      this.#floor = this.#ring.seqAt(i);
+      const q = this.#byFeed[feedNo]!;
+      q.shift();
+      // The ring frees the feed's number with its last message: the queue goes with it.
+      if (q.start === q.end) this.#byFeed[feedNo] = undefined;
+    };
   }
 
   /** Every message with seq > floor is here (until the cache is reset). */
@@ -75,92 +83,112 @@ export class RecentMessages {
   }
 
   get bytes(): number {
-    return this.#bytes;
+    return this.#ring.bytes;
   }
 
   /** Starts over: messages after `floor` will be added in order from now on. */
   reset(floor: number): void {
-    this.#all.items = [];
-    this.#all.start = 0;
-    this.#byFeed.clear();
-    this.#bytes = 0;
-    this.#charged = undefined;
+    this.#ring.clear();
+    this.#byFeed = [];
     this.#floor = floor;
   }
 
-  /** Adds the next message in seq order; returns its entry (the hub stores the JSON text in it). */
-  add(m: StoredMessage): Recent {
-    if (this.#budget <= 0) {
+  /** Adds the next message in seq order; returns its slot (-1 when nothing is cached). */
+  add(m: StoredMessage): number {
+    const ring = this.#ring;
+    if (ring.budget <= 0) {
       this.#floor = m.seq;
-      return { m, cost: 0 };
+      return -1;
     }
-    // A frame viewing a larger buffer would keep all of it alive. A packed buffer (an ingest batch, its
-    // frames arriving here one after another) is kept and charged whole with its first frame — copying
-    // each frame out cost an allocation per message on the hot path. Any other buffer (a request body, a
-    // read span) is not ours to keep: the cache copies the frame, so what it counts is what it holds.
-    // Eviction is oldest first, so at most the oldest packed buffer is held past its charge.
-    const buf = m.frame.buffer;
-    let cost = ENTRY_OVERHEAD;
-    if (framePackedBuffers.has(buf)) {
-      // Charged whole with its first frame; its other frames cost only their entries.
-      if (buf !== this.#charged) cost += buf.byteLength;
-      this.#charged = buf;
-    } else {
-      if (buf.byteLength > m.frame.byteLength * 2) m = { ...m, frame: m.frame.slice() };
-      cost += m.frame.byteLength;
-    }
-    const entry: Recent = { m, cost };
-    this.#all.push(entry);
-    let q = this.#byFeed.get(m.feedId);
+    const i = ring.push(m);
+    const no = ring.feedNoAt(i);
+    let q = this.#byFeed[no];
     if (q === undefined) {
-      q = new Queue();
-      this.#byFeed.set(m.feedId, q);
+      q = new SlotQueue();
+      this.#byFeed[no] = q;
     }
-    q.push(entry);
-    this.#bytes += entry.cost;
-    while (this.#bytes > this.#budget) this.#evict();
-    return entry;
+    q.push(i);
+    ring.trim();
+    return i;
   }
 
-  /** The JSON text of a cached entry, built at most once; its bytes count against the budget. */
-  json(entry: Recent, build: (frame: Uint8Array) => string): string {
-    if (entry.json !== undefined) return entry.json;
-    const text = build(entry.m.frame);
-    entry.json = text;
-    // Entries already evicted (or never cached: zero budget) hold the text only as long as the caller.
-    if (entry.cost > 0 && this.#budget > 0) {
-      const extra = stringBytes(text);
-      entry.cost += extra;
-      this.#bytes += extra;
-      while (this.#bytes > this.#budget) this.#evict();
-    }
+  /**
+   * The JSON text of a message, built at most once while it is cached; its bytes count against the
+   * budget. `frame` is the message's (the caller has it; the slot may be gone already).
+   */
+  json(slot: number, frame: Uint8Array, build: (frame: Uint8Array) => string): string {
+    const ring = this.#ring;
+    if (!ring.has(slot)) return build(frame);
+    const cached = ring.textAt(slot);
+    if (cached !== undefined) return cached;
+    const text = build(frame);
+    ring.setText(slot, text, stringBytes(text));
+    ring.trim();
     return text;
   }
 
-  /** The cached messages of `feedId` with seq > `since`, oldest first; call only when `since >= floor`. */
-  after(feedId: string, since: number): Recent[] {
-    const q = this.#byFeed.get(feedId);
-    if (q === undefined) return [];
-    const items = q.items;
-    let lo = q.start;
-    let hi = items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (items[mid]!.m.seq <= since) lo = mid + 1;
-      else hi = mid;
-    }
-    return items.slice(lo) as Recent[];
+  /** `json` for a slot still held (a replay's). */
+  jsonAt(slot: number, build: (frame: Uint8Array) => string): string {
+    return this.#ring.textAt(slot) ?? this.json(slot, this.#ring.frameAt(slot), build);
   }
 
-  #evict(): void {
-    const old = this.#all.shift();
-    if (old === undefined) return;
-    this.#bytes -= old.cost;
-    // Marks it evicted: a JSON text built for it later is not charged to the cache.
-    old.cost = 0;
-    this.#floor = old.m.seq;
-    const q = this.#byFeed.get(old.m.feedId);
-    q?.shift();
-    if (q !== undefined && q.size === 0) this.#byFeed.delete(old.m.feedId);
+  has(slot: number): boolean {
+    return this.#ring.has(slot);
+  }
+  seqAt(slot: number): number {
+    return this.#ring.seqAt(slot);
+  }
+  priorityAt(slot: number): number {
+    return this.#ring.priorityAt(slot);
+  }
+  expiresAtAt(slot: number): number {
+    return this.#ring.expiresAtAt(slot);
+  }
+  lengthAt(slot: number): number {
+    return this.#ring.lengthAt(slot);
+  }
+  frameAt(slot: number): Uint8Array {
+    return this.#ring.frameAt(slot);
+  }
+  damagedAt(slot: number): DamageReason | undefined {
+    return this.#ring.damagedAt(slot);
+  }
+  message(slot: number): StoredMessage {
+    return this.#ring.message(slot);
+  }
+
+  /** Walks the cached messages of `feedId` with seq > `since`, oldest first; only when `since >= floor`. */
+  walk(feedId: string, since: number): RecentWalk {
+    const ring = this.#ring;
+    const no = ring.feedNumber(feedId);
+    const q = no === undefined ? undefined : this.#byFeed[no];
+    if (q === undefined) return { next: () => -1, lost: false };
+    let lo = q.start;
+    let hi = q.end;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (ring.seqAt(q.at(mid)) <= since) lo = mid + 1;
+      else hi = mid;
+    }
+    let pos = lo;
+    let lost = false;
+    return {
+      next: () => {
+        if (pos < q.start) lost = true;
+        if (lost || pos >= q.end) return -1;
+        return q.at(pos++);
+      },
+      get lost() {
+        return lost;
+      },
+    };
+  }
+
+  /** The cached messages of `feedId` with seq > `since`, oldest first (tests and small callers). */
+  after(feedId: string, since: number): StoredMessage[] {
+    const out: StoredMessage[] = [];
+    const w = this.walk(feedId, since);
+    for (let i = w.next(); i >= 0; i = w.next()) out.push(this.message(i));
+    return out;
   }
 }

@@ -1,7 +1,7 @@
 import type { Journal, StoredMessage } from "../journal/journal.ts";
 import { frameToJsonText } from "../protocol/json.ts";
 import { damagedMessage } from "./control.ts";
-import type { Recent, RecentMessages } from "./recent.ts";
+import type { RecentMessages } from "./recent.ts";
 import type { ReplayBudget } from "./replay-budget.ts";
 import type { SessionState, Subscription } from "./session.ts";
 import type { HubSocket } from "./socket.ts";
@@ -62,24 +62,27 @@ export async function replayThenJoin(
     let left = budget === undefined ? Number.POSITIVE_INFINITY : budget.available();
     let spent = 0;
     let starved = false;
-    if (cursor >= fanout.recent.floor) {
+    const recent = fanout.recent;
+    if (cursor >= recent.floor) {
       const t = now();
       let paused = false;
-      for (const r of fanout.recent.after(feedId, cursor)) {
+      const walk = recent.walk(feedId, cursor);
+      for (let i = walk.next(); i >= 0; i = walk.next()) {
         if (full() || left <= 0) {
           paused = true;
           starved = left <= 0;
           break;
         }
-        cursor = r.m.seq;
-        if (r.m.priority > sub.minPriority || (r.m.expiresAt !== 0 && r.m.expiresAt <= t)) {
+        cursor = recent.seqAt(i);
+        const expiresAt = recent.expiresAtAt(i);
+        if (recent.priorityAt(i) > sub.minPriority || (expiresAt !== 0 && expiresAt <= t)) {
           // Passing over a message is work too (a high minPriority over a feed of lows sends nothing).
-          left -= r.m.frame.byteLength;
-          spent += r.m.frame.byteLength;
+          left -= recent.lengthAt(i);
+          spent += recent.lengthAt(i);
           passed++;
           continue;
         }
-        const data = cachedEncoding(state.format, r, fanout.recent);
+        const data = cachedEncoding(state.format, i, feedId, recent);
         ws.send(data);
         const size = sizeOf(data);
         left -= size;
@@ -89,10 +92,12 @@ export async function replayThenJoin(
       }
       budget?.charge(spent);
       bytes += spent;
-      if (!paused) {
+      // A walk that lost messages under it (evicted by the texts it built) goes on from the journal.
+      if (!paused && !walk.lost) {
         join(ws, feedId, sub);
         return sent;
       }
+      if (walk.lost) continue;
     } else if (left <= 0) {
       starved = true;
     } else {
@@ -170,7 +175,13 @@ export function encodeFor(format: "json" | "binary", m: StoredMessage): string |
   return format === "binary" ? m.frame : frameToJsonText(m.frame);
 }
 
-function cachedEncoding(format: "json" | "binary", r: Recent, recent: RecentMessages): string | Uint8Array {
-  if (r.m.damaged) return damagedMessage(r.m.feedId, r.m.seq, r.m.damaged);
-  return format === "binary" ? r.m.frame : recent.json(r, frameToJsonText);
+function cachedEncoding(
+  format: "json" | "binary",
+  slot: number,
+  feedId: string,
+  recent: RecentMessages,
+): string | Uint8Array {
+  const damaged = recent.damagedAt(slot);
+  if (damaged) return damagedMessage(feedId, recent.seqAt(slot), damaged);
+  return format === "binary" ? recent.frameAt(slot) : recent.jsonAt(slot, frameToJsonText);
 }

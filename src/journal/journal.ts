@@ -30,14 +30,6 @@ export interface AppendEntry {
   fresh?: boolean;
 }
 
-/**
- * Buffers that hold nothing but frames, back to back (an ingest batch's, allocated at its exact size).
- * A cache may keep views of such a buffer instead of copying each frame out: what the views keep alive
- * is frames, and it charges the buffer once. A view of any other buffer (a request body, a read span)
- * is copied, or the rest of that buffer would be held unseen.
- */
-export const framePackedBuffers = new WeakSet<ArrayBufferLike>();
-
 export interface StoredMessage {
   seq: number;
   feedId: string;

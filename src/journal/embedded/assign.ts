@@ -1,6 +1,6 @@
 import { Offset, writeSeq } from "../../protocol/frame.ts";
+import type { DedupWindow } from "../dedup.ts";
 import type { AppendEntry } from "../journal.ts";
-import type { DedupWindow } from "./dedup.ts";
 
 export interface Assignment {
   /** One seq per entry: a new one, or the seq the id was first stored under. */

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import { TacError } from "../../protocol/errors.ts";
 import { frameTimestamp } from "../../protocol/frame.ts";
 import { uuidv7 } from "../../protocol/uuid.ts";
+import { DedupWindow } from "../dedup.ts";
 import type {
   AppendEntry,
   FeedPosition,
@@ -12,7 +13,6 @@ import type {
   TailListener,
 } from "../journal.ts";
 import { assignSeqs } from "./assign.ts";
-import { DedupWindow } from "./dedup.ts";
 import { checkEntries } from "./entries.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { errorMessage } from "./io.ts";

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { HEADER_SIZE, Offset } from "../../protocol/frame.ts";
-import type { DedupWindow } from "./dedup.ts";
+import type { DedupWindow } from "../dedup.ts";
 import { RECORD_HEADER_SIZE, RecordField, recordSeq } from "./record.ts";
 import { assessCut, type StopReason, scanSegment } from "./scan.ts";
 import { listSegmentBases, Segment } from "./segment.ts";

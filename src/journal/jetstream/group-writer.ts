@@ -1,6 +1,8 @@
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
+import { Offset } from "../../protocol/frame.ts";
+import { DedupWindow } from "../dedup.ts";
 import type { AppendEntry } from "../journal.ts";
-import { GROUP_MAX, groupMsgId, IdWindow, joinFrames, packSeq } from "./group.ts";
+import { GROUP_MAX, groupMsgId, joinFrames, packSeq } from "./group.ts";
 import { groupHeaders } from "./message.ts";
 import type { ResolvedOptions } from "./options.ts";
 
@@ -17,7 +19,8 @@ interface Waiter {
 
 /** One distinct message id queued or in flight, and every entry (of any append) that asked for it. */
 interface Member {
-  key: string;
+  /** `<feed>/<id>` while other appends may join it; undefined for a fresh id (nobody else can have it). */
+  key: string | undefined;
   entry: AppendEntry;
   slots: { waiter: Waiter; index: number }[];
 }
@@ -43,9 +46,12 @@ const HEADER_SLACK = 4096;
  * De-duplication per message: an id already in the window (this node's acks, the tail's deliveries of
  * every node's appends) answers its seq without a publish; an id already queued or in flight shares that
  * entry's seq; a whole group retried as it was is caught by JetStream (`Nats-Msg-Id` = hash of its ids).
+ * The window is the embedded journal's: keyed on the frame's 16 id bytes and a tag of the feed, in typed
+ * arrays — a `Map` of 262,144 `<feed>/<id>` strings was most of the group path's CPU and a large,
+ * constantly rewritten object graph for the collector.
  */
 export class GroupWriter {
-  readonly window: IdWindow;
+  readonly window: DedupWindow;
   private readonly members = new Map<string, Member>();
   /** This turn's groups, in publish (= stream seq) order. */
   private queue: Group[] = [];
@@ -61,7 +67,7 @@ export class GroupWriter {
     private readonly acked: (streamSeq: number) => void,
     private readonly failure: (err: unknown) => unknown,
   ) {
-    this.window = new IdWindow(o.duplicateWindowMs, o.dedupMaxIds);
+    this.window = new DedupWindow(o.duplicateWindowMs, o.dedupMaxIds);
   }
 
   append(entries: readonly AppendEntry[]): Promise<number[]> {
@@ -73,26 +79,30 @@ export class GroupWriter {
     });
     const w = waiter!;
     const budget = Math.max(1, this.client().maxPayload - HEADER_SLACK);
+    this.window.expire(now);
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      // Scoped by feed, as `Nats-Msg-Id` is without group commit (docs/jetstream.md).
-      const key = `${e.feedId}/${e.id}`;
       // A fresh id (made by this node for this append, AppendEntry.fresh) can be neither in the window
       // nor queued: both lookups are skipped.
-      const fresh = e.fresh === true;
-      const known = fresh ? undefined : this.window.get(key, now);
-      if (known !== undefined) {
-        seqs[i] = known;
-        continue;
+      let key: string | undefined;
+      if (e.fresh !== true) {
+        // Scoped by feed, as `Nats-Msg-Id` is without group commit (docs/jetstream.md).
+        const known = this.window.get(e.frame, Offset.id, this.window.tag(e.feedId));
+        if (known !== undefined) {
+          seqs[i] = known;
+          continue;
+        }
+        key = `${e.feedId}/${e.id}`;
+        const queued = this.members.get(key);
+        if (queued !== undefined) {
+          w.pending++;
+          queued.slots.push({ waiter: w, index: i });
+          continue;
+        }
       }
       w.pending++;
-      const queued = fresh ? undefined : this.members.get(key);
-      if (queued !== undefined) {
-        queued.slots.push({ waiter: w, index: i });
-        continue;
-      }
       const m: Member = { key, entry: e, slots: [{ waiter: w, index: i }] };
-      this.members.set(key, m);
+      if (key !== undefined) this.members.set(key, m);
       // Joining the feed's open group keeps this append's seqs increasing only if that group is not
       // before the one holding its previous entry (a batch alternating feeds opens a group per run).
       const cost = e.frame.length + PER_FRAME_HEADER_BYTES;
@@ -133,7 +143,7 @@ export class GroupWriter {
     const queue = this.queue;
     this.queue = [];
     this.open = new Map();
-    this.window.evict(this.o.now());
+    this.window.expire(this.o.now());
     let js: JetStreamClient;
     try {
       js = this.client().js;
@@ -167,11 +177,12 @@ export class GroupWriter {
         if (!this.inflight.delete(group)) return;
         this.acked(a.seq);
         const now = this.o.now();
+        const tag = this.window.tag(feedId);
         for (let i = 0; i < group.length; i++) {
           const m = group[i]!;
           const seq = packSeq(a.seq, i);
-          this.window.add(m.key, seq, now);
-          this.members.delete(m.key);
+          this.window.add(m.entry.frame, Offset.id, tag, seq, now, true);
+          if (m.key !== undefined) this.members.delete(m.key);
           for (const s of m.slots) {
             s.waiter.seqs[s.index] = seq;
             if (--s.waiter.pending === 0 && !s.waiter.settled) {
@@ -191,7 +202,7 @@ export class GroupWriter {
   private fail(group: Member[], err: unknown): void {
     const reason = this.failure(err);
     for (const m of group) {
-      if (this.members.get(m.key) === m) this.members.delete(m.key);
+      if (m.key !== undefined && this.members.get(m.key) === m) this.members.delete(m.key);
       for (const s of m.slots) {
         if (s.waiter.settled) continue;
         s.waiter.settled = true;

@@ -8,7 +8,7 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import * as v from "valibot";
 import { TacError } from "../../protocol/errors.ts";
-import { frameIdString, frameTimestamp } from "../../protocol/frame.ts";
+import { frameTimestamp, Offset } from "../../protocol/frame.ts";
 import { FeedIdSchema } from "../../protocol/message.ts";
 import type {
   AppendEntry,
@@ -87,8 +87,16 @@ export class JetStreamJournal implements Journal {
               const stored = storedGroup(m, prefixLength);
               // Every node's appends pass here: a retry reaching this node finds their ids.
               const now = this.o.now();
+              // A group is one feed's: its tag is looked up once.
+              let feed = "";
+              let tag: Int32Array | undefined;
               for (const s of stored) {
-                if (s.damaged === undefined) window.add(`${s.feedId}/${frameIdString(s.frame)}`, s.seq, now);
+                if (s.damaged !== undefined) continue;
+                if (tag === undefined || s.feedId !== feed) {
+                  feed = s.feedId;
+                  tag = window.tag(feed);
+                }
+                window.add(s.frame, Offset.id, tag, s.seq, now, true);
               }
               return stored;
             },

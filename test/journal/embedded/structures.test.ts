@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DedupWindow } from "../../../src/journal/embedded/dedup.ts";
+import { DedupWindow } from "../../../src/journal/dedup.ts";
 import { FeedIndex } from "../../../src/journal/embedded/feed-index.ts";
 import { FrameCache } from "../../../src/journal/embedded/frame-cache.ts";
 import { uuidFromString, uuidv7Bytes } from "../../../src/protocol/uuid.ts";
@@ -86,6 +86,29 @@ describe("DedupWindow", () => {
     }
     for (const b of pool) for (const f of feeds) expect(w.get(b, 0, w.tag(f))).toBe(model.get(hex(b, f)));
   });
+
+  test("keepFirst: an id already in the window keeps its first seq (JetStream: ack and tail, racing nodes)", () => {
+    const w = new DedupWindow(1_000, 3);
+    w.add(id("a"), 0, w.tag("f"), 7, 0, true);
+    w.add(id("a"), 0, w.tag("f"), 9, 10, true);
+    expect([get(w, "a"), w.size]).toEqual([7, 1]);
+    // Another feed's same id is another key.
+    w.add(id("a"), 0, w.tag("g"), 11, 10, true);
+    expect(w.get(id("a"), 0, w.tag("g"))).toBe(11);
+    // Once expired it is news again.
+    w.expire(1_005);
+    expect(get(w, "a")).toBeUndefined();
+    w.add(id("a"), 0, w.tag("f"), 12, 1_006, true);
+    expect(get(w, "a")).toBe(12);
+    // Full: the oldest goes to make room, and the probe run it leaves still finds the rest.
+    for (const [k, s] of ["b", "c", "d", "e"].entries()) w.add(id(s), 0, w.tag("f"), 20 + k, 1_010, true);
+    expect(w.size).toBe(3);
+    expect(["c", "d", "e"].map((s) => get(w, s))).toEqual([21, 22, 23]);
+    w.clear();
+    expect([w.size, get(w, "e")]).toEqual([0, undefined]);
+    add(w, "e", 5, 2_000);
+    expect(get(w, "e")).toBe(5);
+  });
 });
 
 describe("FeedIndex", () => {
@@ -110,34 +133,39 @@ describe("FeedIndex", () => {
 });
 
 describe("FrameCache", () => {
-  const frame = (n: number) => new Uint8Array(n);
+  const frame = (n: number, fill = n) => new Uint8Array(n).fill(fill);
 
-  test("serves recent frames and evicts the oldest beyond its byte limit", () => {
-    const c = new FrameCache(1000);
-    for (let s = 1; s <= 10; s++) c.put(s, frame(100));
-    // 196 bytes an entry with overhead: five fit.
-    expect(c.get(5)).toBeUndefined();
-    expect(c.get(6)).toBeDefined();
-    expect(c.get(10)).toBeDefined();
-    expect(c.get(11)).toBeUndefined();
-    c.dropBefore(8);
-    expect(c.get(7)).toBeUndefined();
-    expect(c.get(8)).toBeDefined();
+  test("serves recent frames (copies, same bytes) and evicts the oldest beyond its byte limit", () => {
+    const c = new FrameCache(2000);
+    for (let s = 1; s <= 40; s++) {
+      c.put(s, frame(100, s));
+      expect(c.byteSize).toBeLessThanOrEqual(2000);
+    }
+    expect(c.get(1)).toBeUndefined();
+    expect(c.get(41)).toBeUndefined();
+    const held = Array.from({ length: 40 }, (_, k) => k + 1).filter((s) => c.get(s) !== undefined);
+    // A contiguous run ending at the newest, of about limit / (frame + slot) frames.
+    expect(held.at(-1)).toBe(40);
+    expect(held).toEqual(Array.from({ length: held.length }, (_, k) => 41 - held.length + k));
+    expect(held.length).toBeGreaterThanOrEqual(6);
+    for (const s of held) expect(c.get(s)).toEqual(frame(100, s));
+    c.dropBefore(38);
+    expect(c.get(37)).toBeUndefined();
+    expect(c.get(38)).toEqual(frame(100, 38));
   });
 
   test("a gap in seqs restarts the cache rather than misplacing frames", () => {
     const c = new FrameCache(10_000);
-    const a = frame(1);
-    const b = frame(2);
-    c.put(1, a);
-    c.put(5, b);
+    c.put(1, frame(1));
+    c.put(5, frame(2));
     expect(c.get(1)).toBeUndefined();
-    expect(c.get(5)).toBe(b);
+    expect(c.get(5)).toEqual(frame(2));
   });
 
   test("a zero limit disables it", () => {
     const c = new FrameCache(0);
     c.put(1, frame(1));
     expect(c.get(1)).toBeUndefined();
+    expect(c.byteSize).toBe(0);
   });
 });

@@ -4,7 +4,6 @@ import {
   GROUP_MAX,
   groupBacklog,
   groupMsgId,
-  IdWindow,
   joinFrames,
   lastSeqOfGroup,
   packSeq,
@@ -110,49 +109,5 @@ describe("group framing", () => {
     expect(ab).not.toBe(groupMsgId("f", ["ab"]));
     // The value itself is part of the stored data (a retry after an upgrade must match): pinned.
     expect(ab).toBe("f/g2-fb8e20fc2e4c3f248c60c39bd652f3c1");
-  });
-});
-
-describe("IdWindow", () => {
-  test("answers the first seq of an id within the window, not after it", () => {
-    const w = new IdWindow(1_000, 100);
-    w.add("f/a", 7, 0);
-    w.add("f/a", 9, 10);
-    expect(w.get("f/a", 500)).toBe(7);
-    expect(w.get("f/b", 500)).toBeUndefined();
-    expect(w.get("f/a", 1_001)).toBeUndefined();
-  });
-
-  test("evicts by age from the oldest, and by count", () => {
-    const w = new IdWindow(1_000, 3);
-    w.add("a", 1, 0);
-    w.add("b", 2, 500);
-    w.evict(1_200);
-    expect(w.size).toBe(1);
-    expect(w.get("b", 1_200)).toBe(2);
-    w.add("c", 3, 1_300);
-    w.add("d", 4, 1_300);
-    w.add("e", 5, 1_300);
-    expect(w.size).toBe(3);
-    expect(w.get("b", 1_300)).toBeUndefined();
-    expect(w.get("e", 1_300)).toBe(5);
-    w.clear();
-    expect(w.size).toBe(0);
-  });
-
-  test("a full window keeps the newest ids through many evictions and compactions", () => {
-    const w = new IdWindow(1_000_000, 1_000);
-    for (let i = 0; i < 100_000; i++) w.add(`f/${i}`, i + 1, i);
-    expect(w.size).toBe(1_000);
-    expect(w.get("f/98999", 100_000)).toBeUndefined();
-    expect(w.get("f/99000", 100_000)).toBe(99_001);
-    expect(w.get("f/99999", 100_000)).toBe(100_000);
-    // An id dropped long ago is news again.
-    w.add("f/5", 7, 100_000);
-    expect(w.get("f/5", 100_000)).toBe(7);
-    expect(w.size).toBe(1_000);
-    w.clear();
-    w.add("f/1", 3, 0);
-    expect(w.get("f/1", 0)).toBe(3);
   });
 });

@@ -76,16 +76,26 @@ export class DedupWindow {
     return this.used[slot] === 1 ? this.vals[slot] : undefined;
   }
 
-  /** Records the id at `bytes[at..at+16)` of the feed of `tag` as stored under `seq` at `time`. */
-  add(bytes: Uint8Array, at: number, tag: Int32Array, seq: number, time: number): void {
+  /**
+   * Records the id at `bytes[at..at+16)` of the feed of `tag` as stored under `seq` at `time`. With
+   * `keepFirst`, an id already in the window keeps its seq and nothing is recorded (JetStream: the same
+   * id may arrive from this node's ack and from the tail, or stored twice by two nodes racing; the
+   * lower, first seq is the one every retry must get).
+   */
+  add(bytes: Uint8Array, at: number, tag: Int32Array, seq: number, time: number, keepFirst = false): void {
     if (this.maxIds === 0) return;
-    if (this.count === this.maxIds) this.evictOldest();
     const w0 = word(bytes, at) ^ tag[0]!;
     const w1 = word(bytes, at + 4) ^ tag[1]!;
     const w2 = word(bytes, at + 8) ^ tag[2]!;
     const w3 = word(bytes, at + 12) ^ tag[3]!;
     const h = this.hash(w0, w1, w2, w3);
     let slot = this.find(w0, w1, w2, w3, h);
+    if (keepFirst && this.used[slot] === 1) return;
+    if (this.count === this.maxIds) {
+      this.evictOldest();
+      // Eviction may have moved entries of this probe run.
+      slot = this.find(w0, w1, w2, w3, h);
+    }
     if (this.used[slot] === 0) {
       if ((this.entries + 1) * 2 > this.mask + 1) {
         this.resizeTable((this.mask + 1) * 2);
@@ -103,6 +113,14 @@ export class DedupWindow {
     this.ringTimes[r] = time;
     this.ringSeqs[r] = seq;
     this.count++;
+  }
+
+  /** Forgets every id. */
+  clear(): void {
+    this.used.fill(0);
+    this.entries = 0;
+    this.head = 0;
+    this.count = 0;
   }
 
   /** Forgets ids recorded at or before `now - windowMs`. */
