@@ -1,5 +1,6 @@
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import { Offset } from "../../protocol/frame.ts";
+import { LruMap } from "../../resilience/lru.ts";
 import { DedupWindow } from "../dedup.ts";
 import type { AppendEntry } from "../journal.ts";
 import { GROUP_MAX, groupMsgId, joinFrames, packSeq } from "./group.ts";
@@ -36,6 +37,8 @@ interface Group {
 const PER_FRAME_HEADER_BYTES = 15;
 /** Room for the other headers (`Nats-Msg-Id`, `Tac-Frames`) and the subject. */
 const HEADER_SLACK = 4096;
+/** Ids remembered as in doubt at most (each a failed append's; past it, the oldest go: `GroupWriter.inDoubt`). */
+const MAX_IN_DOUBT = 65_536;
 
 /**
  * Group commit to JetStream. `append` queues its entries; once per event-loop turn (`setImmediate`, after
@@ -60,18 +63,43 @@ export class GroupWriter {
   private scheduled = false;
   /** Groups awaiting acks: failed at once when the connection drops. */
   private readonly inflight = new Set<Member[]>();
+  /**
+   * Ids of groups whose ack never came (timeout, dropped connection), with when: JetStream may have
+   * stored them all the same — a paused server stores what was already on its socket when it resumes.
+   * A retry of such an id in another group has another `Nats-Msg-Id`, so only the window can catch it,
+   * and only once the tail has delivered what the stream holds: such an append first waits for that
+   * (`settle`). Measured before: a batch retried as single messages after a stall stored the first one
+   * twice, 2 runs in 5 (test/cluster/nats-stall.test.ts).
+   */
+  private readonly inDoubt = new LruMap<string, number>(MAX_IN_DOUBT);
 
   constructor(
     private readonly o: ResolvedOptions,
     private readonly client: () => { js: JetStreamClient; maxPayload: number },
     private readonly acked: (streamSeq: number) => void,
     private readonly failure: (err: unknown) => unknown,
+    /** Resolves once the tail has delivered every message the stream holds now (see `inDoubt`). */
+    private readonly settle: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.window = new DedupWindow(o.duplicateWindowMs, o.dedupMaxIds);
   }
 
   append(entries: readonly AppendEntry[]): Promise<number[]> {
     const now = this.o.now();
+    if (this.inDoubt.size > 0) {
+      const doubtful = this.doubtful(entries, now);
+      if (doubtful.length > 0) {
+        return this.settle().then(
+          () => {
+            for (const k of doubtful) this.inDoubt.delete(k);
+            return this.append(entries);
+          },
+          (err: unknown) => {
+            throw this.failure(err);
+          },
+        );
+      }
+    }
     const seqs = new Array<number>(entries.length);
     let waiter: Waiter | undefined;
     const promise = new Promise<number[]>((resolve, reject) => {
@@ -129,6 +157,20 @@ export class GroupWriter {
       setImmediate(() => this.flush());
     }
     return promise;
+  }
+
+  /** Keys of `entries` in doubt (see `inDoubt`); expired doubts are dropped on the way. */
+  private doubtful(entries: readonly AppendEntry[], now: number): string[] {
+    const out: string[] = [];
+    for (const e of entries) {
+      if (e.fresh === true) continue;
+      const key = `${e.feedId}/${e.id}`;
+      const at = this.inDoubt.peek(key);
+      if (at === undefined) continue;
+      if (now - at > this.o.duplicateWindowMs) this.inDoubt.delete(key);
+      else out.push(key);
+    }
+    return out;
   }
 
   /** Fails every group awaiting its ack (the connection dropped: its ack may never come). */
@@ -201,7 +243,9 @@ export class GroupWriter {
 
   private fail(group: Member[], err: unknown): void {
     const reason = this.failure(err);
+    const now = this.o.now();
     for (const m of group) {
+      if (m.key !== undefined) this.inDoubt.set(m.key, now);
       if (m.key !== undefined && this.members.get(m.key) === m) this.members.delete(m.key);
       for (const s of m.slots) {
         if (s.waiter.settled) continue;

@@ -71,6 +71,7 @@ export class JetStreamJournal implements Journal {
         () => ({ js: this.usable().js, maxPayload: this.link.nc?.info?.max_payload ?? 1024 * 1024 }),
         (seq) => this.saw(seq),
         (err) => this.unavailable("append", err),
+        () => this.settle(),
       );
     }
     if (this.groups !== undefined) this.backlog = groupBacklog;
@@ -352,6 +353,19 @@ export class JetStreamJournal implements Journal {
       first: packSeq(Math.max(1, state.first_seq), 0),
       last: Math.max(last, head),
     };
+  }
+
+  /**
+   * Group commit, before deciding an append that retries ids of a failed one: waits until the tail has
+   * delivered every message the stream holds now, so that the window has seen them if JetStream stored
+   * them after all. With a mirror, the mirror's holdings (what this region can see). Without a tail
+   * (no listener) nothing feeds the window: the append goes ahead (docs/jetstream.md).
+   */
+  private async settle(): Promise<void> {
+    const { jsm } = this.usable();
+    const info = await jsm.streams.info(this.o.readStream);
+    this.saw(info.state.last_seq);
+    if (this.live.listening) await this.live.reach(info.state.last_seq, this.o.requestTimeoutMs);
   }
 
   private saw(seq: number): void {

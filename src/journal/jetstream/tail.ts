@@ -29,6 +29,8 @@ export class Tail {
   private readonly stopping = new AbortController();
   /** The last seq the tail is responsible for: set at the first start, then advanced by deliveries. */
   private cursor: number | undefined;
+  /** `reach` calls waiting for the cursor. */
+  private reachers: { seq: number; done: () => void; fail: (err: Error) => void }[] = [];
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -45,6 +47,33 @@ export class Tail {
       lastSeqOf: (streamSeq: number) => number;
     },
   ) {}
+
+  /**
+   * Resolves once every stream seq up to `seq` has been delivered (and decoded: the journal's window has
+   * seen its ids); rejects after `timeoutMs`.
+   */
+  reach(seq: number, timeoutMs: number): Promise<void> {
+    if ((this.cursor ?? 0) >= seq) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const r = {
+        seq,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        fail: (err: Error) => {
+          clearTimeout(timer);
+          this.reachers = this.reachers.filter((x) => x !== r);
+          reject(err);
+        },
+      };
+      const timer = setTimeout(
+        () => r.fail(new Error(`jetstream tail did not reach stream seq ${seq} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.reachers.push(r);
+    });
+  }
 
   get running(): boolean {
     return this.messages !== undefined || this.starting;
@@ -155,6 +184,7 @@ export class Tail {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const r of this.reachers.slice()) r.fail(new Error("jetstream journal closed"));
     this.stopping.abort();
     this.subscribers.length = 0;
     await this.stop();
@@ -165,11 +195,18 @@ export class Tail {
     this.cursor = m.seq;
     this.sawSeq(m.seq);
     if (this.batch.length === 0) queueMicrotask(() => this.flush());
-    if (this.groups === undefined) {
+    if (this.groups === undefined)
       this.batch.push(toStored(m, this.o.subjectPrefix.length + 1, expiresAtOf(m)));
-      return;
-    }
-    for (const s of this.groups.decode(m)) this.batch.push(s);
+    else for (const s of this.groups.decode(m)) this.batch.push(s);
+    if (this.reachers.length > 0) this.wakeReachers();
+  }
+
+  private wakeReachers(): void {
+    const at = this.cursor ?? 0;
+    const ready = this.reachers.filter((r) => r.seq <= at);
+    if (ready.length === 0) return;
+    this.reachers = this.reachers.filter((r) => r.seq > at);
+    for (const r of ready) r.done();
   }
 
   private flush(): void {
