@@ -92,7 +92,9 @@ export async function replayThenJoin(
       }
       budget?.charge(spent);
       bytes += spent;
-      // A walk that lost messages under it (evicted by the texts it built) goes on from the journal.
+      // A guard: the texts built here evict only what the walk has passed (charging one evicts up to and
+      // including its own message), and fan-out cannot run inside this synchronous loop; should
+      // messages it had not reached ever be evicted under it, the rest comes from the journal.
       if (!paused && !walk.lost) {
         join(ws, feedId, sub);
         return sent;

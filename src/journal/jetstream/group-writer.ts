@@ -107,6 +107,7 @@ export class GroupWriter {
     });
     const w = waiter!;
     const budget = Math.max(1, this.client().maxPayload - HEADER_SLACK);
+    // Expiry where it matters: before the lookups (adds evict by count on their own).
     this.window.expire(now);
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
@@ -185,7 +186,6 @@ export class GroupWriter {
     const queue = this.queue;
     this.queue = [];
     this.open = new Map();
-    this.window.expire(this.o.now());
     let js: JetStreamClient;
     try {
       js = this.client().js;
