@@ -64,7 +64,13 @@ export function fanoutRow(r: FanoutResult, name: string): (string | number)[] {
     fmt(r.loss),
     mib(r.serverRssBytes),
     cpuCell(r),
+    stealCell(r),
   ];
+}
+
+/** Steal time on the server's CPU during the run (bench/lib/steal.ts): a contended host shows here. */
+export function stealCell(r: FanoutResult): string {
+  return r.serverSteal === null ? "?" : `${(r.serverSteal * 100).toFixed(1)} %`;
 }
 
 /** The server's CPU per message, and nats-server's beside it when the journal is JetStream. */
@@ -86,6 +92,7 @@ export function ratioRow(label: string, ours: FanoutResult, base: FanoutResult):
     "",
     ratio(ours.serverRssBytes, base.serverRssBytes),
     ratio(ours.cpuPerMessageUs, base.cpuPerMessageUs),
+    "",
   ];
 }
 
@@ -101,6 +108,7 @@ export const FANOUT_COLUMNS = [
   "loss",
   "RSS MiB",
   "CPU µs/msg",
+  "steal",
 ];
 
 /** One fan-out workload against tacstream, then against the bare Bun baseline, in the same run. */

@@ -14,6 +14,8 @@ export interface Pinning {
   /** What the run's output and JSON say about it. */
   readonly description: string;
   readonly pinned: boolean;
+  /** The `/proc/stat` line of the server's CPU(s): `cpu0` when pinned, `cpu` (all) when not. */
+  readonly statLine: string;
 }
 
 const SERVER_CPU = "0";
@@ -39,12 +41,13 @@ export function setUpPinning(wanted: boolean): Pinning {
   return {
     server: [taskset, "-c", SERVER_CPU],
     pinned: true,
+    statLine: `cpu${SERVER_CPU}`,
     description: `one core: server under test pinned to CPU ${SERVER_CPU} (taskset -c ${SERVER_CPU}), load generator and subscribers on CPU ${clients}`,
   };
 }
 
 function off(description: string): Pinning {
-  return { server: [], pinned: false, description };
+  return { server: [], pinned: false, description, statLine: "cpu" };
 }
 
 let current: Pinning = off("not pinned");

@@ -1,8 +1,10 @@
 import { type Histogram, newHistogram, type Percentiles, percentileCurve, percentiles } from "./hdr.ts";
 import { fixedRate, type LoadResult, maxRate } from "./load.ts";
 import type { NodeBuild } from "./node-build.ts";
+import { pinning } from "./pinning.ts";
 import type { Target } from "./procs.ts";
 import { progress } from "./progress.ts";
+import { measureSteal } from "./steal.ts";
 import { type SubProtocol, SubscriberProcess } from "./subscribers.ts";
 
 /** One connection-holding process keeps well under `ulimit -n` (20,000 here). */
@@ -58,6 +60,8 @@ export interface FanoutResult {
   cpuPerMessageUs: number;
   /** The same for `peerCpuMs` (nats-server), µs per message; 0 when there is none. */
   peerCpuPerMessageUs: number;
+  /** Steal time on the server's CPU during the measured load (0..1; null where unknown): see steal.ts. */
+  serverSteal: number | null;
   closeCodes: Record<string, number>;
   problems: string[];
 }
@@ -144,6 +148,7 @@ export async function runFanout(spec: FanoutSpec): Promise<FanoutResult> {
 
     const cpu0 = spec.targets.reduce((s, t) => s + t.cpuMs(), 0);
     const peer0 = spec.peerCpuMs?.() ?? 0;
+    const steal = measureSteal(pinning().statLine);
     const t0 = performance.now();
     const load = await runLoad(spec, spec.load, feed, spec.label, delivered);
     progress.update(`${spec.label}: waiting for the last deliveries`);
@@ -151,6 +156,7 @@ export async function runFanout(spec: FanoutSpec): Promise<FanoutResult> {
     const elapsed = (performance.now() - t0) / 1000;
     const serverCpuMs = spec.targets.reduce((s, t) => s + t.cpuMs(), 0) - cpu0;
     const peerCpuMs = (spec.peerCpuMs?.() ?? 0) - peer0;
+    const serverSteal = steal();
     progress.clear();
 
     const hist: Histogram = newHistogram();
@@ -184,6 +190,7 @@ export async function runFanout(spec: FanoutSpec): Promise<FanoutResult> {
       serverCpuMs,
       cpuPerMessageUs: load.acked > 0 ? (serverCpuMs * 1000) / load.acked : 0,
       peerCpuPerMessageUs: load.acked > 0 ? (peerCpuMs * 1000) / load.acked : 0,
+      serverSteal,
       closeCodes,
       problems: spec.targets.flatMap((t) => t.problems),
     };
