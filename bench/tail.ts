@@ -143,5 +143,15 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
     });
     data[`subs${subscribers}`] = { runs: all, ratios, over5, quiet: quietRatios(all) };
   }
-  return { suite: "tail", quick: ctx.quick, data, tables, failures, notes: [] };
+  const notes: string[] = [];
+  for (const [key, d] of Object.entries(data) as [string, { runs: Run[] }][]) {
+    const contended = d.runs.filter((r) =>
+      [r.ours.serverSteal, r.bare.serverSteal].some((x) => x !== null && x >= QUIET_STEAL),
+    ).length;
+    if (contended > 0)
+      notes.push(
+        `${key}: ${contended} of ${d.runs.length} runs had steal ≥ ${QUIET_STEAL * 100} % on a server's CPU (the host was busy): compare the quiet runs' row`,
+      );
+  }
+  return { suite: "tail", quick: ctx.quick, data, tables, failures, notes };
 }
