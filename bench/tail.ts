@@ -43,26 +43,30 @@ const isQuiet = (r: Run) =>
 
 const quietRatios = (all: Run[]) => all.filter(isQuiet).map((r) => r.ours.e2e.p99 / r.bare.e2e.p99);
 
+/** Medians of `runs` (every run, or the quiet ones) as a table row; blank when there is none. */
+function medianRow(label: string, runs: Run[]): (string | number)[] {
+  if (runs.length === 0) return [label, "", "", "", "", "", "", "", ""];
+  const ratios = runs.map((r) => r.ours.e2e.p99 / r.bare.e2e.p99);
+  return [
+    label,
+    ms(median(runs.map((r) => r.ours.e2e.p50))),
+    ms(median(runs.map((r) => r.ours.e2e.p99))),
+    ms(median(runs.map((r) => r.bare.e2e.p50))),
+    ms(median(runs.map((r) => r.bare.e2e.p99))),
+    `${median(ratios).toFixed(2)}×`,
+    "",
+    "",
+    "",
+  ];
+}
+
 /**
  * The same medians over the quiet runs only, beside (never instead of) the medians of every run: on a
  * shared host a steal slice on the server's core moves a 4 s run's p99 by tens of milliseconds.
  */
 function quietRow(all: Run[]): (string | number)[] {
   const quiet = all.filter(isQuiet);
-  const label = `median of the ${quiet.length} quiet runs (steal < ${QUIET_STEAL * 100} %)`;
-  if (quiet.length === 0) return [label, "", "", "", "", "", "", "", ""];
-  const ratios = quietRatios(all);
-  return [
-    label,
-    ms(median(quiet.map((r) => r.ours.e2e.p50))),
-    ms(median(quiet.map((r) => r.ours.e2e.p99))),
-    ms(median(quiet.map((r) => r.bare.e2e.p50))),
-    ms(median(quiet.map((r) => r.bare.e2e.p99))),
-    `${median(ratios).toFixed(2)}×`,
-    "",
-    "",
-    "",
-  ];
+  return medianRow(`median of the ${quiet.length} quiet runs (steal < ${QUIET_STEAL * 100} %)`, quiet);
 }
 
 export async function run(ctx: BenchContext): Promise<SuiteResult> {
@@ -126,17 +130,7 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
           `${cpuCell(r.ours)} / ${fmt(r.bare.cpuPerMessageUs, 1)}`,
           `${stealCell(r.ours)} / ${stealCell(r.bare)}`,
         ]),
-        [
-          "median",
-          ms(median(all.map((r) => r.ours.e2e.p50))),
-          ms(median(all.map((r) => r.ours.e2e.p99))),
-          ms(median(all.map((r) => r.bare.e2e.p50))),
-          ms(median(all.map((r) => r.bare.e2e.p99))),
-          `${median(ratios).toFixed(2)}×`,
-          "",
-          "",
-          "",
-        ],
+        medianRow("median", all),
         ["worst ratio", "", "", "", "", `${Math.max(...ratios).toFixed(2)}× (${over5} over 5×)`, "", "", ""],
         quietRow(all),
       ],
