@@ -3,7 +3,7 @@ import { nextAttempt } from "../../src/client/failover.ts";
 import { connect, ErrorCode, TacError } from "../../src/client/mod.ts";
 import type { StreamConnection } from "../../src/client/state.ts";
 import type { Timers } from "../../src/client/watchdog.ts";
-import { freePort } from "../helpers/nats.ts";
+import { freePort, freePorts } from "../helpers/nats.ts";
 import { nextEvent } from "./support.ts";
 
 const B = { minMs: 500, maxMs: 20_000 };
@@ -143,7 +143,7 @@ function manualTimers() {
 
 describe("the client rotates through real, closed ports", () => {
   test("each failed connect moves on; the state names the URL and its index; a full cycle backs off", async () => {
-    const ports = [await freePort(), await freePort(), await freePort()];
+    const ports = await freePorts(3);
     const urls = ports.map((p) => `ws://127.0.0.1:${p}`);
     const clock = manualTimers();
     const c = connect({ url: urls, timers: clock.timers, random: top, heartbeatTimeoutMs: 0, backoff: B });

@@ -74,15 +74,35 @@ export interface NatsCluster {
 
 /** A port that was free a moment ago (the OS picked it); good enough on loopback for tests. */
 export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+  return (await freePorts(1))[0]!;
+}
+
+/**
+ * `n` distinct ports that were free a moment ago. All are held open until every one is picked: closed
+ * one by one, the OS may hand the same port out again (a cluster's second server once got the first's
+ * client port as its own, and failed with "address already in use").
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: ReturnType<typeof createServer>[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const srv = createServer();
+      servers.push(srv);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          srv.once("error", reject);
+          srv.listen(0, "127.0.0.1", () => {
+            const addr = srv.address();
+            resolve(typeof addr === "object" && addr !== null ? addr.port : 0);
+          });
+        }),
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
+  }
 }
 
 let syncAlwaysSupported: boolean | undefined;
@@ -105,6 +125,18 @@ export function natsSupportsSyncAlways(): boolean {
 
 export async function startNatsServer(opts: StartOptions = {}): Promise<NatsServer> {
   requireNatsServer();
+  // A port picked here can be taken by another process before the server binds it: with a port of its
+  // own choosing, the server gets two more.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNatsServerOnce(opts);
+    } catch (err) {
+      if (opts.port !== undefined || attempt === 3 || !/address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startNatsServerOnce(opts: StartOptions): Promise<NatsServer> {
   const dir = await mkdtemp(join(tmpdir(), "tacstream-nats-"));
   const port = opts.port ?? (await freePort());
   const server = new ServerProcess(opts.name ?? `n${port}`, port, dir, opts.readyTimeoutMs ?? 10_000);
@@ -125,23 +157,21 @@ export async function startNatsServer(opts: StartOptions = {}): Promise<NatsServ
 export async function startNatsCluster(size = 3, readyTimeoutMs = 20_000): Promise<NatsCluster> {
   // nats-server 2.9 sometimes never elects a meta leader when three servers bootstrap at once on a
   // loaded machine (seen in the full suite: routes up, "Waiting for routing", no leader for 20 s). A
-  // formed cluster is the precondition of the tests, not what they test: one more, fresh, attempt.
+  // formed cluster is the precondition of the tests, not what they test: one more, fresh, attempt. The
+  // same for a port taken between picking it and the server binding it (by any process on the machine).
   try {
     return await startNatsClusterOnce(size, readyTimeoutMs);
   } catch (first) {
-    if (!/metadata leader/.test(String(first))) throw first;
+    if (!/metadata leader|address already in use/.test(String(first))) throw first;
     return await startNatsClusterOnce(size, readyTimeoutMs);
   }
 }
 
 async function startNatsClusterOnce(size: number, readyTimeoutMs: number): Promise<NatsCluster> {
   requireNatsServer();
-  const clientPorts: number[] = [];
-  const routePorts: number[] = [];
-  for (let i = 0; i < size; i++) {
-    clientPorts.push(await freePort());
-    routePorts.push(await freePort());
-  }
+  const ports = await freePorts(2 * size);
+  const clientPorts = ports.slice(0, size);
+  const routePorts = ports.slice(size);
   const clusterName = `tac${clientPorts[0]}`;
   const routes = routePorts.map((p) => `"nats-route://127.0.0.1:${p}"`).join(", ");
   const starting = clientPorts.map((port, i) =>

@@ -1,6 +1,6 @@
 import { spawnSync } from "bun";
 import { type Link, startLink } from "./link.ts";
-import { freePort, type NatsServer, startNatsServer } from "./nats.ts";
+import { freePort, freePorts, type NatsServer, startNatsServer } from "./nats.ts";
 import { type ServerProcess, startServer } from "./server.ts";
 
 /**
@@ -76,7 +76,11 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     try {
       return await startWorldOnce(o);
     } catch (err) {
-      if (o.topology !== "stretched" || attempt === 3 || !/metadata leader/.test(String(err))) throw err;
+      // And any world whose fixed ports (routes, leaf) another process took before a server bound them.
+      const retry =
+        /address already in use/.test(String(err)) ||
+        (o.topology === "stretched" && /metadata leader/.test(String(err)));
+      if (attempt === 3 || !retry) throw err;
     }
   }
 }
@@ -104,7 +108,8 @@ async function startWorldOnce(o: WorldOptions): Promise<World> {
   try {
     if (o.topology === "stretched") {
       const routePorts = new Map<string, number>();
-      for (const r of REGIONS) routePorts.set(r, await freePort());
+      const picked = await freePorts(REGIONS.length);
+      for (const [i, r] of REGIONS.entries()) routePorts.set(r, picked[i]!);
       for (const [r, p] of routePorts) inner.set(p, r);
       // Every server dials every other through links (JetStream wants configured routes on each). A
       // dead `advertise` keeps gossip from adding direct routes around the links (bypasses() checks);
