@@ -19,6 +19,10 @@ interface Subscriber {
  * Messages parsed from one socket read are delivered synchronously one by one; they are gathered and
  * handed to every listener as one batch in a microtask, because the hub's fan-out costs per batch.
  */
+/** How long the tail may owe known seqs without delivering before it is restarted (see `checkStall`). */
+const STALL_MS = 3_000;
+const STALL_CHECK_MS = 500;
+
 export class Tail {
   private readonly subscribers: Subscriber[] = [];
   private messages: ConsumerMessages | undefined;
@@ -31,6 +35,12 @@ export class Tail {
   private cursor: number | undefined;
   /** `reach` calls waiting for the cursor. */
   private reachers: { seq: number; done: () => void; fail: (err: Error) => void }[] = [];
+  /** The client of the last `start`, for the stall watchdog's restarts. */
+  private js: JetStreamClient | undefined;
+  private watchdog: ReturnType<typeof setInterval> | undefined;
+  /** When the tail last delivered, or last owed nothing (monotonic ms). */
+  private progressAt = 0;
+  private stallMs = STALL_MS;
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -110,6 +120,12 @@ export class Tail {
   async start(js: JetStreamClient): Promise<void> {
     if (this.starting || this.closed) return;
     this.starting = true;
+    this.js = js;
+    this.progressAt = performance.now();
+    if (this.watchdog === undefined) {
+      this.watchdog = setInterval(() => this.checkStall(), STALL_CHECK_MS);
+      this.watchdog.unref?.();
+    }
     await this.stop();
     this.cursor ??= this.knownLastSeq();
     for (let attempt = 0; !this.closed; attempt++) {
@@ -184,6 +200,7 @@ export class Tail {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.watchdog);
     for (const r of this.reachers.slice()) r.fail(new Error("jetstream journal closed"));
     this.stopping.abort();
     this.subscribers.length = 0;
@@ -193,12 +210,38 @@ export class Tail {
   private deliver(m: JsMsg): void {
     // The cursor is a stream seq: restarts resume after the last whole message delivered.
     this.cursor = m.seq;
+    this.progressAt = performance.now();
+    this.stallMs = STALL_MS;
     this.sawSeq(m.seq);
     if (this.batch.length === 0) queueMicrotask(() => this.flush());
     if (this.groups === undefined)
       this.batch.push(toStored(m, this.o.subjectPrefix.length + 1, expiresAtOf(m)));
     else for (const s of this.groups.decode(m)) this.batch.push(s);
     if (this.reachers.length > 0) this.wakeReachers();
+  }
+
+  /**
+   * A consumer that delivers nothing while the journal knows of later seqs (its own acks, stream info)
+   * has stalled: restarted from the cursor, after `stallMs`, doubling up to 30 s while it stays stuck.
+   * Seen with the stream leader killed under appends (nats-server 2.9.10, nats.js 3; about one run in
+   * three of jetstream-cluster.test.ts alone): the client neither recreated the consumer nor reported
+   * it, and the tail stopped for good while appends went on.
+   */
+  private checkStall(): void {
+    if (this.closed || this.starting || this.messages === undefined || this.js === undefined) return;
+    const now = performance.now();
+    if (this.knownLastSeq() <= (this.cursor ?? 0)) {
+      this.progressAt = now;
+      return;
+    }
+    if (now - this.progressAt < this.stallMs) return;
+    this.log?.warn("jetstream tail stalled, restarting it", {
+      after: this.cursor,
+      known: this.knownLastSeq(),
+      stalledMs: Math.round(now - this.progressAt),
+    });
+    this.stallMs = Math.min(this.stallMs * 2, 30_000);
+    void this.start(this.js);
   }
 
   private wakeReachers(): void {
